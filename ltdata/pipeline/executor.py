@@ -1,0 +1,54 @@
+"""Run build tasks on dask.distributed: a LocalCluster by default, or an existing scheduler.
+
+Tasks are coarse (one shard each) and return small results; a tqdm bar advances as they finish.
+The first failure cancels what is left and is re-raised as is, so the user sees one clear line.
+"""
+from __future__ import annotations
+
+import logging
+import os
+from contextlib import contextmanager
+from typing import Callable, Iterator, Sequence
+
+from ltdata.errors import ConfigError
+
+
+@contextmanager
+def dask_client(*, workers: int | None, processes: bool, scheduler: str | None) -> Iterator["Client"]:
+    """A connected client; the local cluster (if we made one) closes on exit."""
+    from distributed import Client, LocalCluster
+
+    if scheduler:
+        try:
+            client = Client(scheduler, timeout="10s")
+        except (OSError, TimeoutError) as exc:
+            raise ConfigError(f"scheduler: cannot reach the Dask scheduler at {scheduler!r} ({exc})") from None
+        with client:
+            yield client
+        return
+    n_workers = workers or os.cpu_count() or 1
+    with LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=processes,
+                      dashboard_address=None, silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
+        yield client
+
+
+def run_tasks(client, function: Callable, tasks: Sequence, *, progress: bool, description: str,
+              **shared) -> Iterator:
+    """Submit `function(task, **shared)` for every task; yield results as they complete."""
+    from distributed import as_completed
+    from tqdm.auto import tqdm
+
+    if not tasks:
+        return
+    scattered = {k: client.scatter(v, broadcast=True) for k, v in shared.items()}
+    futures = client.map(function, list(tasks), pure=False, **scattered)
+    bar = tqdm(total=len(futures), desc=description, unit="shard", disable=not progress)
+    try:
+        for future in as_completed(futures):
+            yield future.result()
+            bar.update(1)
+    except BaseException:
+        client.cancel(futures)
+        raise
+    finally:
+        bar.close()
