@@ -1,0 +1,129 @@
+"""Record formats by name: the built-ins, `module:Class` import paths, and `ltdata.formats` entry points.
+
+`resolve_format` turns `--format NAME` into a `Format`; `detect_format` implements `--format auto` by
+asking each built-in, in `BUILTIN_FORMATS` order (most specific first), whether a record looks like it.
+"""
+from __future__ import annotations
+
+import importlib
+import inspect
+from collections.abc import Callable, Mapping
+from importlib.metadata import EntryPoint, entry_points
+from typing import Any
+
+from ltdata.errors import ConfigError, LtdataError, Origin, PluginError, RecordError
+from ltdata.readers.base import Format
+from ltdata.readers.formats.bespoke import Bespoke
+from ltdata.readers.formats.fields import CANONICAL_FIELDS, MappedFormat, check_fields, record_id
+from ltdata.readers.formats.messages import Messages
+from ltdata.readers.formats.openthoughts import OpenThoughts
+from ltdata.readers.formats.plain import Plain
+from ltdata.readers.formats.sharegpt import ShareGPT
+from ltdata.readers.formats.thoughts import Thoughts
+
+ENTRY_POINT_GROUP = "ltdata.formats"
+_BUILTINS: dict[str, type[MappedFormat]] = {
+    cls.name: cls for cls in (Bespoke, ShareGPT, Messages, OpenThoughts, Thoughts, Plain)}
+# Also the `--format auto` detection order: bespoke before sharegpt (a special case of it),
+# openthoughts and thoughts before plain (whose default keys overlap theirs).
+BUILTIN_FORMATS: tuple[str, ...] = tuple(_BUILTINS)
+
+__all__ = ["BUILTIN_FORMATS", "available_formats", "detect_format", "resolve_format"]
+
+
+def resolve_format(name: str, *, fields: Mapping[str, str] | None = None) -> Format:
+    """The format called `name`: a built-in, a `module:Class` import path, or an entry point."""
+    if name in _BUILTINS:
+        return _BUILTINS[name](fields=dict(fields or {}))
+    if ":" in name:
+        return _instantiate(_import(name), name, fields)
+    plugins = _entry_points()
+    if name in plugins:
+        return _instantiate(_load(plugins[name]), name, fields)
+    choices = ", ".join([*BUILTIN_FORMATS, *sorted(plugins)])
+    raise ConfigError(f"--format {name!r}: unknown format; choose from {choices}, "
+                      "or give a 'module:Class' import path")
+
+
+def detect_format(record: dict[str, Any], origin: Origin, *,
+                  fields: Mapping[str, str] | None = None) -> Format:
+    """The first built-in (in `BUILTIN_FORMATS` order) that uses every given field and detects the record."""
+    fields = check_fields(fields, format_name="auto", accepted=CANONICAL_FIELDS)
+    if not isinstance(record, Mapping):
+        raise RecordError(f"record must be an object, got {type(record).__name__}", origin=origin,
+                          reason="wrong_type")
+    for cls in _BUILTINS.values():
+        if set(fields) <= set(cls.uses):
+            fmt = cls(fields=fields)
+            if fmt.detect(record):
+                return fmt
+    keys = sorted(map(str, record))
+    shown = ", ".join(keys[:30]) + (f", ... ({len(keys)} keys)" if len(keys) > 30 else "")
+    raise RecordError(f"does not look like any built-in format ({', '.join(BUILTIN_FORMATS)}); its "
+                      f"top-level keys are: {shown or '(none)'}. Name the format with --format or map "
+                      "keys with --field", origin=origin, record_id=record_id(record, origin, {}),
+                      reason="unknown_format")
+
+
+def available_formats() -> dict[str, str]:
+    """Every format name with a one-line description (built-ins first), for `ltdata plugins`."""
+    out = {name: _summary(cls) for name, cls in _BUILTINS.items()}
+    for name, entry in sorted(_entry_points().items()):
+        try:
+            out.setdefault(name, _summary(_load(entry)))
+        except PluginError as exc:
+            out.setdefault(name, f"(cannot be loaded: {exc})")
+    return out
+
+
+def _entry_points() -> dict[str, EntryPoint]:
+    return {entry.name: entry for entry in entry_points(group=ENTRY_POINT_GROUP)}
+
+
+def _load(entry: EntryPoint) -> Any:
+    try:
+        return entry.load()
+    except Exception as exc:
+        raise PluginError(f"format {entry.name!r} (entry point {entry.value!r}) cannot be loaded: "
+                          f"{exc}") from exc
+
+
+def _import(path: str) -> Any:
+    module_name, _, attr = path.partition(":")
+    if not module_name or not attr:
+        raise PluginError(f"format {path!r}: expected an import path of the form 'package.module:Class'")
+    try:
+        target: Any = importlib.import_module(module_name)
+    except Exception as exc:
+        raise PluginError(f"format {path!r}: cannot import module {module_name!r}: {exc}") from exc
+    for part in attr.split("."):
+        if not hasattr(target, part):
+            raise PluginError(f"format {path!r}: module {module_name!r} has no attribute {attr!r}")
+        target = getattr(target, part)
+    return target
+
+
+def _instantiate(factory: Callable[..., Any], label: str, fields: Mapping[str, str] | None) -> Format:
+    if not callable(factory):
+        raise PluginError(f"format {label!r} is a {type(factory).__name__}, not a class")
+    try:
+        takes_fields = "fields" in inspect.signature(factory).parameters
+    except (TypeError, ValueError):
+        takes_fields = False
+    if fields and not takes_fields:
+        raise ConfigError(f"--field: format {label!r} does not accept field mappings (no 'fields' argument)")
+    try:
+        fmt = factory(fields=dict(fields or {})) if takes_fields else factory()
+    except LtdataError:
+        raise
+    except Exception as exc:
+        raise PluginError(f"format {label!r}: constructing it failed: {exc!r}") from exc
+    if not isinstance(fmt, Format):
+        raise PluginError(f"format {label!r} does not implement the Format protocol "
+                          "(a `name`, `detect(record)` and `to_trace(record, origin)`)")
+    return fmt
+
+
+def _summary(obj: Any) -> str:
+    doc = inspect.getdoc(obj) or ""
+    return doc.splitlines()[0] if doc else "(no description)"

@@ -1,0 +1,189 @@
+"""`ltdata stats`: what a build holds and how much its masks compress, as one aligned table.
+
+Record-level numbers come from a lazy polars scan of the scalar columns (num_tokens, num_thoughts,
+truncated), never the token lists; the token columns that roles, thought lengths and compression need
+are streamed one record batch at a time from the memory-mapped shards, so memory is bounded by a
+batch (plus a few numbers per record), not by the build.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+import numpy as np
+import polars as pl
+import pyarrow as pa
+import pyarrow.ipc as ipc
+
+from ltdata.metrics import dependency, peak_tokens
+from ltdata.records import Role
+from ltdata.shards.manifest import read_manifest, shard_paths
+
+OUTPUT_ROLES = (Role.THOUGHT, Role.ANSWER)
+TOKEN_COLUMNS = ("attend_from", "visible_until", "role", "thought_index")
+SUMMARY_ROWS = (("tokens per record", "tokens"), ("thoughts per record", "thoughts_per_record"),
+                ("tokens per thought", "tokens_per_thought"))
+
+
+def record_metrics(attend_from: np.ndarray, visible_until: np.ndarray, role: np.ndarray) -> tuple[int, int, int, int]:
+    """(peak KV tokens, Dep) under the built mask, then the same two for the record's vanilla baseline.
+
+    Vanilla is what `--mode vanilla` lays out for the same record: its |P| prompt tokens and |O| thought
+    and answer tokens, without splitter, cache or continue tokens, under a causal mask. Every output
+    token is generated and cached, so its peak is |P| + |O| and its Dep |P|·|O| + |O|(|O|+1)/2.
+    """
+    role = np.asarray(role)
+    prompt = int(np.count_nonzero(role == Role.PROMPT))
+    output = int(np.count_nonzero(np.isin(role, OUTPUT_ROLES)))
+    return (peak_tokens(visible_until, role), dependency(attend_from, visible_until, role),
+            prompt + output, prompt * output + output * (output + 1) // 2)
+
+
+@dataclass(slots=True)
+class _TokenTally:
+    """What one streaming pass over the token columns gathers."""
+
+    metrics: np.ndarray          # int64 [records, 4]: peak, Dep, vanilla peak, vanilla Dep
+    role_tokens: np.ndarray      # int64 [len(Role)]: tokens per role
+    thought_tokens: np.ndarray   # int64 [thoughts]: thought text tokens (role THOUGHT) per block
+
+
+def _batches(paths: list[Path]) -> Iterator[tuple[np.ndarray, dict[str, np.ndarray]]]:
+    """(offsets, flat token columns) per record batch, zero-copy from the memory-mapped shards."""
+    for path in paths:
+        reader = ipc.open_file(pa.memory_map(str(path)))
+        for b in range(reader.num_record_batches):
+            batch = reader.get_batch(b)
+            offsets = batch.column("role").offsets.to_numpy().astype(np.int64)
+            yield offsets - offsets[0], {name: batch.column(name).flatten().to_numpy() for name in TOKEN_COLUMNS}
+
+
+def _tally(paths: list[Path]) -> _TokenTally:
+    metrics: list[np.ndarray] = [np.zeros((0, 4), dtype=np.int64)]
+    thought_tokens: list[np.ndarray] = [np.zeros(0, dtype=np.int64)]
+    role_tokens = np.zeros(len(Role), dtype=np.int64)
+    for offsets, cols in _batches(paths):
+        rows = [record_metrics(cols["attend_from"][s:e], cols["visible_until"][s:e], cols["role"][s:e])
+                for s, e in zip(offsets[:-1], offsets[1:])]
+        metrics.append(np.array(rows, dtype=np.int64).reshape(-1, 4))
+        role_tokens += np.bincount(cols["role"], minlength=len(Role))
+        row_of = np.repeat(np.arange(len(offsets) - 1, dtype=np.int64), np.diff(offsets))
+        thought = cols["role"] == Role.THOUGHT
+        block = row_of[thought] * 65536 + cols["thought_index"][thought]
+        thought_tokens.append(np.unique(block, return_counts=True)[1].astype(np.int64))
+    return _TokenTally(np.concatenate(metrics), role_tokens, np.concatenate(thought_tokens))
+
+
+def _records(paths: list[Path]) -> pl.LazyFrame:
+    if not paths:
+        return pl.LazyFrame(schema={"num_tokens": pl.Int32, "num_thoughts": pl.Int32, "truncated": pl.Boolean})
+    return pl.scan_ipc([str(p) for p in paths]).select("num_tokens", "num_thoughts", "truncated")
+
+
+def _summary(frame: pl.LazyFrame, column: str) -> dict[str, int | float | None]:
+    """total, mean, p50, p90 (linear interpolation) and max of one column; None where empty."""
+    c = pl.col(column).cast(pl.Int64)
+    return frame.select(c.sum().alias("total"), c.mean().alias("mean"), c.quantile(0.5, "linear").alias("p50"),
+                        c.quantile(0.9, "linear").alias("p90"), c.max().alias("max")).collect().row(0, named=True)
+
+
+def _compression(metrics: np.ndarray) -> dict[str, dict[str, float | None]]:
+    """Means under each mask, the mean of per-record ratios (compressed / vanilla) and the ratio of sums."""
+    out: dict[str, dict[str, float | None]] = {}
+    for name, built, vanilla in (("peak_tokens", metrics[:, 0], metrics[:, 2]), ("dep", metrics[:, 1], metrics[:, 3])):
+        some = vanilla > 0
+        out[name] = {"compressed_mean": float(built.mean()) if len(built) else None,
+                     "vanilla_mean": float(vanilla.mean()) if len(vanilla) else None,
+                     "ratio_mean": float((built[some] / vanilla[some]).mean()) if some.any() else None,
+                     "ratio_of_sums": float(built.sum() / vanilla.sum()) if vanilla.sum() else None}
+    return out
+
+
+def build_stats(directory: str | Path) -> dict[str, Any]:
+    """Every number `ltdata stats` shows, as plain JSON-able values."""
+    manifest = read_manifest(directory)
+    paths = shard_paths(directory)
+    records = _records(paths)
+    tally = _tally(paths)
+    total = int(tally.role_tokens.sum())
+    head = records.select(pl.len().alias("records"), pl.col("truncated").sum().alias("truncated")).collect()
+    return {
+        "directory": str(directory),
+        "mode": manifest.get("mode"),
+        "cache_tokens": manifest.get("cache_tokens"),
+        "counts": manifest.get("counts", {}),
+        "records": int(head["records"][0]),
+        "truncated": int(head["truncated"][0] or 0),
+        "tokens": _summary(records, "num_tokens"),
+        "thoughts_per_record": _summary(records, "num_thoughts"),
+        "tokens_per_thought": _summary(pl.LazyFrame({"tokens": tally.thought_tokens}), "tokens"),
+        "roles": {role.name.lower(): {"tokens": int(tally.role_tokens[role]),
+                                      "share": float(tally.role_tokens[role] / total) if total else None}
+                  for role in Role if role != Role.PAD},
+        "compression": _compression(tally.metrics),
+    }
+
+
+def _number(value: int | float | None, digits: int = 1) -> str:
+    if value is None:
+        return "-"
+    return f"{value:,}" if isinstance(value, int) else f"{value:,.{digits}f}"
+
+
+def _table(rows: list[list[str]]) -> list[str]:
+    """First column left-aligned, the others right-aligned, two spaces apart."""
+    widths = [max(len(row[k]) for row in rows) for k in range(len(rows[0]))]
+    return ["  ".join(cell.ljust(w) if k == 0 else cell.rjust(w) for k, (cell, w) in enumerate(zip(row, widths)))
+            .rstrip() for row in rows]
+
+
+def format_stats(stats: dict[str, Any]) -> str:
+    """A readable report of `build_stats`' result."""
+    counts = stats["counts"]
+    rejected = counts.get("rejected", {})
+    reasons = ", ".join(f"{reason} {n:,}" for reason, n in rejected.items())
+    lines = [f"{stats['directory']}  (mode {stats['mode']}, {stats['cache_tokens']} cache tokens per thought)", ""]
+    lines += _table([["records", _number(stats["records"]), ""],
+                     ["  read", _number(counts.get("records_read")), ""],
+                     ["  rejected", _number(sum(rejected.values())), f"({reasons})" if reasons else ""],
+                     ["  dropped overlong", _number(counts.get("dropped_overlong")), ""],
+                     ["  truncated", _number(stats["truncated"]), ""]])
+    lines += [""] + _table([["", "total", "mean", "p50", "p90", "max"]] + [
+        [label, *(_number(stats[key][k]) for k in ("total", "mean", "p50", "p90", "max"))]
+        for label, key in SUMMARY_ROWS])
+    lines += [""] + _table([["tokens by role", "tokens", "share"]] + [
+        [f"  {name}", _number(r["tokens"]), "-" if r["share"] is None else f"{100 * r['share']:.1f}%"]
+        for name, r in stats["roles"].items()])
+    lines += ["", "compression (ratio = compressed / vanilla; vanilla = the same prompt, thought and answer",
+              "tokens with a causal mask, no splitter, cache or continue tokens)"]
+    lines += _table([["", "compressed", "vanilla", "mean ratio", "ratio of sums"]] + [
+        [label, _number(c["compressed_mean"]), _number(c["vanilla_mean"]), _number(c["ratio_mean"], 3),
+         _number(c["ratio_of_sums"], 3)]
+        for label, c in (("peak KV tokens (mean)", stats["compression"]["peak_tokens"]),
+                         ("Dep (mean)", stats["compression"]["dep"]))])
+    return "\n".join(lines)
+
+
+def stats_png(directory: str | Path, path: str | Path) -> None:
+    """Histograms of tokens per record, thoughts per record and tokens per thought; peak compressed vs vanilla."""
+    from matplotlib.figure import Figure
+
+    paths = shard_paths(directory)
+    records = _records(paths).select("num_tokens", "num_thoughts").collect()
+    tally = _tally(paths)
+    figure = Figure(figsize=(11, 8), layout="constrained")
+    (a, b), (c, d) = figure.subplots(2, 2)
+    for axes, values, title in ((a, records["num_tokens"].to_numpy(), "tokens per record"),
+                                (b, records["num_thoughts"].to_numpy(), "thoughts per record"),
+                                (c, tally.thought_tokens, "tokens per thought")):
+        axes.hist(values, bins=min(50, max(1, len(np.unique(values)))), color="tab:blue")
+        axes.set(title=title, ylabel="count")
+    peak, vanilla = tally.metrics[:, 0], tally.metrics[:, 2]
+    d.scatter(vanilla, peak, s=8, alpha=0.6, color="tab:orange")
+    top = float(max(peak.max(initial=1), vanilla.max(initial=1)))
+    d.plot([0, top], [0, top], color="grey", linewidth=1, label="no compression")
+    d.set(title="peak KV tokens per record", xlabel="vanilla (causal, no cache tokens)", ylabel="compressed")
+    d.legend(loc="upper left")
+    figure.suptitle(str(directory))
+    figure.savefig(path, dpi=100)
