@@ -107,7 +107,11 @@ class BuildConfig:
             if key not in known:
                 hint = difflib.get_close_matches(key, known, n=1)
                 problems.append(f"{source}: unknown key {key!r}" + (f" (did you mean {hint[0]!r}?)" if hint else ""))
-        if problems:
+        if problems:  # report the known keys' value problems too, so a recipe is fixed in one pass
+            try:
+                cls(**{k: v for k, v in normalised.items() if k in known})
+            except ConfigError as exc:
+                problems += exc.problems
             raise ConfigError(problems)
         return cls(**normalised)
 

@@ -10,7 +10,7 @@ import sys
 from typing import Sequence
 
 from ltdata.cli.options import add_config_flags, given_options
-from ltdata.errors import ConfigError, LtdataError
+from ltdata.errors import ConfigError, LtdataError, PluginError
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -44,7 +44,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         return _COMMANDS[args.command](args)
-    except ConfigError as exc:
+    except (ConfigError, PluginError) as exc:
         print(f"ltdata: error: {exc}", file=sys.stderr)
         return 2
     except LtdataError as exc:
@@ -85,7 +85,7 @@ def _validate(args: argparse.Namespace) -> int:
         print(f"{recipe}: ok" if not problems else f"{recipe}: {len(problems)} problem(s)")
         for problem in problems:
             print(f"  - {problem}")
-    return 1 if failed else 0
+    return 2 if failed else 0
 
 
 def _inspect(args: argparse.Namespace) -> int:

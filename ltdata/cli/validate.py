@@ -10,13 +10,18 @@ from ltdata.errors import ConfigError, LtdataError
 def recipe_problems(path: str | Path) -> list[str]:
     """Unknown keys, bad values, conflicts, missing inputs and unloadable plugins, each naming its key."""
     try:
-        cfg = BuildConfig.from_dict(load_yaml_mapping(path), source=str(path))
+        values = load_yaml_mapping(path)
     except ConfigError as exc:
         return exc.problems
-    problems: list[str] = []
-    for entry in cfg.input:  # relative paths are relative to the current directory, as on the command line
-        if not _exists(Path(entry)):
-            problems.append(f"input: no such file, directory or glob match: {entry}")
+    inputs = values.get("input") if isinstance(values.get("input"), list) else []
+    # relative paths are relative to the current directory, as on the command line
+    missing = [f"input: no such file, directory or glob match: {entry}"
+               for entry in inputs if isinstance(entry, str) and not _exists(Path(entry))]
+    try:
+        cfg = BuildConfig.from_dict(values, source=str(path))
+    except ConfigError as exc:
+        return exc.problems + missing
+    problems = missing
     if cfg.tokenizer and _looks_like_path(cfg.tokenizer) and not Path(cfg.tokenizer).exists():
         problems.append(f"tokenizer: no such directory: {cfg.tokenizer}")
     problems += _plugin_problems(cfg)
