@@ -79,7 +79,7 @@ class BuildConfig:
 
     def problems(self) -> list[str]:
         """Every invalid value and cross-field conflict, each naming its option."""
-        out = _type_problems(self)
+        out = type_problems(self)
         for name in ("cache_tokens", "max_length", "shard_size", "workers"):
             value = getattr(self, name)
             if isinstance(value, int) and value < 1:
@@ -155,18 +155,19 @@ def load_yaml_mapping(path: str | Path) -> dict[str, Any]:
     return data
 
 
-def _type_problems(cfg: BuildConfig) -> list[str]:
-    hints = typing.get_type_hints(type(cfg))
+def type_problems(config: Any) -> list[str]:
+    """`name: problem` for each field of a config dataclass whose value does not match its type hint."""
+    hints = typing.get_type_hints(type(config))
     out = []
-    for f in fields(cfg):
-        value = getattr(cfg, f.name)
-        problem = _check_type(value, hints[f.name])
+    for f in fields(config):
+        value = getattr(config, f.name)
+        problem = check_type(value, hints[f.name])
         if problem:
             out.append(f"{f.name}: {problem}")
     return out
 
 
-def _check_type(value: Any, hint: Any) -> str | None:
+def check_type(value: Any, hint: Any) -> str | None:
     origin = typing.get_origin(hint)
     args = typing.get_args(hint)
     if origin is Literal:
@@ -175,11 +176,11 @@ def _check_type(value: Any, hint: Any) -> str | None:
         if value is None and type(None) in args:
             return None
         inner = [a for a in args if a is not type(None)]
-        return _check_type(value, inner[0]) if len(inner) == 1 else None
+        return check_type(value, inner[0]) if len(inner) == 1 else None
     if origin is list:
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        if args and args[0] is str and not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
             return f"must be a list of strings, got {value!r}"
-        return None
+        return None if isinstance(value, list) else f"must be a list, got {value!r}"
     if origin is dict:
         if not isinstance(value, dict):
             return f"must be a mapping of KEY: VALUE, got {value!r}"
@@ -191,6 +192,9 @@ def _check_type(value: Any, hint: Any) -> str | None:
     if hint is int:
         ok = isinstance(value, int) and not isinstance(value, bool)
         return None if ok else f"must be an integer, got {value!r}"
+    if hint is float:
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        return None if ok else f"must be a number, got {value!r}"
     if hint is str:
         return None if isinstance(value, str) else f"must be a string, got {value!r}"
     return None

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Sequence
 
 from ltdata.cli.options import add_config_flags, given_options
@@ -56,11 +57,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _build(args: argparse.Namespace) -> int:
-    from ltdata.config import BuildConfig
+    from ltdata.config import BuildConfig, load_yaml_mapping
+    from ltdata.curriculum import is_curriculum
     from ltdata.pipeline.build import build
 
     options = given_options(args)
-    cfg = BuildConfig.from_yaml(args.config, **options) if args.config else BuildConfig.from_dict(options)
+    recipe = load_yaml_mapping(args.config) if args.config else {}
+    if is_curriculum(recipe):
+        return _build_curriculum(args.config, recipe, options)
+    cfg = BuildConfig.from_dict({**recipe, **options}, source=args.config or "flags")
     result = build(cfg)
     counts = result.manifest["counts"]
     rejected = sum(counts["rejected"].values())
@@ -68,6 +73,31 @@ def _build(args: argparse.Namespace) -> int:
           f"({counts['tokens']:,} tokens) in {len(result.manifest['shards'])} shards to {result.output}/"
           f"; rejected {rejected}{_reasons(counts['rejected'])}, dropped {counts['dropped_overlong']} over-long, "
           f"truncated {counts['truncated']}")
+    return 0
+
+
+def _build_curriculum(path: str, recipe: dict, options: dict) -> int:
+    """Flags set how the builds run and override the curriculum's shared `build` defaults."""
+    from ltdata.curriculum import Curriculum, build_curriculum
+    from ltdata.curriculum.build import remove_curriculum
+
+    extra = sorted(set(recipe) - {"curriculum"})
+    if extra:
+        raise ConfigError(f"{path}: a curriculum recipe holds only the 'curriculum' key, also found: {', '.join(extra)}")
+    runtime = {k: options.pop(k) for k in ("workers", "processes", "scheduler", "progress") if k in options}
+    overwrite, _ = options.pop("overwrite", False), options.pop("resume", None)
+    section = dict(recipe["curriculum"] or {})
+    if "output" in options:
+        section["output"] = options.pop("output")
+    section["build"] = {**(section.get("build") or {}), **options}
+    curriculum = Curriculum.from_dict(section)
+    if overwrite and Path(curriculum.output).exists():
+        remove_curriculum(Path(curriculum.output))
+    plan = build_curriculum(curriculum, **runtime)
+    for stage in plan.summary["stages"]:
+        mix = ", ".join(f"{s['directory']} {s['samples']:,}" for s in stage["sources"])
+        print(f"ltdata: stage {stage['name']}: {stage['samples']:,} samples, {stage['tokens']:,} tokens ({mix})")
+    print(f"ltdata: wrote the curriculum plan to {plan.directory}/curriculum.json")
     return 0
 
 
@@ -102,9 +132,21 @@ def _inspect(args: argparse.Namespace) -> int:
 def _stats(args: argparse.Namespace) -> int:
     from ltdata.views.stats import build_stats, format_stats, stats_png
 
+    if (Path(args.directory) / "curriculum.json").exists():
+        return _curriculum_stats(args)
     print(format_stats(build_stats(args.directory)))
     if args.png:
         stats_png(args.directory, args.png)
+        print(f"ltdata: wrote {args.png}")
+    return 0
+
+
+def _curriculum_stats(args: argparse.Namespace) -> int:
+    from ltdata.curriculum.stats import curriculum_png, curriculum_stats, format_curriculum_stats
+
+    print(format_curriculum_stats(curriculum_stats(args.directory)))
+    if args.png:
+        curriculum_png(args.directory, args.png)
         print(f"ltdata: wrote {args.png}")
     return 0
 

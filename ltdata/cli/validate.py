@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ltdata.config import BuildConfig, load_yaml_mapping
+from ltdata.curriculum.recipe import Curriculum, is_curriculum
 from ltdata.errors import ConfigError, LtdataError
 
 
@@ -13,19 +14,47 @@ def recipe_problems(path: str | Path) -> list[str]:
         values = load_yaml_mapping(path)
     except ConfigError as exc:
         return exc.problems
+    if is_curriculum(values):
+        return _curriculum_problems(path, values)
     inputs = values.get("input") if isinstance(values.get("input"), list) else []
-    # relative paths are relative to the current directory, as on the command line
-    missing = [f"input: no such file, directory or glob match: {entry}"
-               for entry in inputs if isinstance(entry, str) and not _exists(Path(entry))]
+    missing = _missing_inputs(inputs, "")
     try:
         cfg = BuildConfig.from_dict(values, source=str(path))
     except ConfigError as exc:
         return exc.problems + missing
-    problems = missing
+    return missing + _resource_problems(cfg, "")
+
+
+def _curriculum_problems(path: str | Path, values: dict) -> list[str]:
+    extra = sorted(set(values) - {"curriculum"})
+    problems = [f"{path}: unknown top-level key {k!r} (a curriculum recipe holds only 'curriculum')" for k in extra]
+    try:
+        curriculum = Curriculum.from_dict(values["curriculum"] or {})
+    except ConfigError as exc:
+        return problems + exc.problems
+    for i, stage in enumerate(curriculum.stages):
+        for j, source in enumerate(stage.sources):
+            where = f"curriculum.stages[{i}].sources[{j}]"
+            if source.shards is not None:
+                if not (Path(source.shards) / "manifest.json").exists():
+                    problems.append(f"{where}.shards: no finished ltdata build in {source.shards}")
+                continue
+            cfg = curriculum.build_config(source)
+            problems += _missing_inputs(cfg.input, f"{where}.build.") + _resource_problems(cfg, f"{where}.build.")
+    return list(dict.fromkeys(problems))  # shared defaults would repeat the same problem per source
+
+
+def _missing_inputs(inputs: list, prefix: str) -> list[str]:
+    # relative paths are relative to the current directory, as on the command line
+    return [f"{prefix}input: no such file, directory or glob match: {entry}"
+            for entry in inputs if isinstance(entry, str) and not _exists(Path(entry))]
+
+
+def _resource_problems(cfg: BuildConfig, prefix: str) -> list[str]:
+    problems = []
     if cfg.tokenizer and _looks_like_path(cfg.tokenizer) and not Path(cfg.tokenizer).exists():
         problems.append(f"tokenizer: no such directory: {cfg.tokenizer}")
-    problems += _plugin_problems(cfg)
-    return problems
+    return [f"{prefix}{p}" for p in problems + _plugin_problems(cfg)]
 
 
 def _plugin_problems(cfg: BuildConfig) -> list[str]:

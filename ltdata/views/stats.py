@@ -75,6 +75,11 @@ def _tally(paths: list[Path]) -> _TokenTally:
     return _TokenTally(np.concatenate(metrics), role_tokens, np.concatenate(thought_tokens))
 
 
+def per_record_metrics(paths: list[Path]) -> np.ndarray:
+    """int64 [records, 4] in shard order: peak, Dep, vanilla peak, vanilla Dep (see `record_metrics`)."""
+    return _tally(paths).metrics
+
+
 def _records(paths: list[Path]) -> pl.LazyFrame:
     if not paths:
         return pl.LazyFrame(schema={"num_tokens": pl.Int32, "num_thoughts": pl.Int32, "truncated": pl.Boolean})
@@ -125,13 +130,13 @@ def build_stats(directory: str | Path) -> dict[str, Any]:
     }
 
 
-def _number(value: int | float | None, digits: int = 1) -> str:
+def format_number(value: int | float | None, digits: int = 1) -> str:
     if value is None:
         return "-"
     return f"{value:,}" if isinstance(value, int) else f"{value:,.{digits}f}"
 
 
-def _table(rows: list[list[str]]) -> list[str]:
+def aligned_table(rows: list[list[str]]) -> list[str]:
     """First column left-aligned, the others right-aligned, two spaces apart."""
     widths = [max(len(row[k]) for row in rows) for k in range(len(rows[0]))]
     return ["  ".join(cell.ljust(w) if k == 0 else cell.rjust(w) for k, (cell, w) in enumerate(zip(row, widths)))
@@ -144,22 +149,22 @@ def format_stats(stats: dict[str, Any]) -> str:
     rejected = counts.get("rejected", {})
     reasons = ", ".join(f"{reason} {n:,}" for reason, n in rejected.items())
     lines = [f"{stats['directory']}  (mode {stats['mode']}, {stats['cache_tokens']} cache tokens per thought)", ""]
-    lines += _table([["records", _number(stats["records"]), ""],
-                     ["  read", _number(counts.get("records_read")), ""],
-                     ["  rejected", _number(sum(rejected.values())), f"({reasons})" if reasons else ""],
-                     ["  dropped overlong", _number(counts.get("dropped_overlong")), ""],
-                     ["  truncated", _number(stats["truncated"]), ""]])
-    lines += [""] + _table([["", "total", "mean", "p50", "p90", "max"]] + [
-        [label, *(_number(stats[key][k]) for k in ("total", "mean", "p50", "p90", "max"))]
+    lines += aligned_table([["records", format_number(stats["records"]), ""],
+                            ["  read", format_number(counts.get("records_read")), ""],
+                            ["  rejected", format_number(sum(rejected.values())), f"({reasons})" if reasons else ""],
+                            ["  dropped overlong", format_number(counts.get("dropped_overlong")), ""],
+                            ["  truncated", format_number(stats["truncated"]), ""]])
+    lines += [""] + aligned_table([["", "total", "mean", "p50", "p90", "max"]] + [
+        [label, *(format_number(stats[key][k]) for k in ("total", "mean", "p50", "p90", "max"))]
         for label, key in SUMMARY_ROWS])
-    lines += [""] + _table([["tokens by role", "tokens", "share"]] + [
-        [f"  {name}", _number(r["tokens"]), "-" if r["share"] is None else f"{100 * r['share']:.1f}%"]
+    lines += [""] + aligned_table([["tokens by role", "tokens", "share"]] + [
+        [f"  {name}", format_number(r["tokens"]), "-" if r["share"] is None else f"{100 * r['share']:.1f}%"]
         for name, r in stats["roles"].items()])
     lines += ["", "compression (ratio = compressed / vanilla; vanilla = the same prompt, thought and answer",
               "tokens with a causal mask, no splitter, cache or continue tokens)"]
-    lines += _table([["", "compressed", "vanilla", "mean ratio", "ratio of sums"]] + [
-        [label, _number(c["compressed_mean"]), _number(c["vanilla_mean"]), _number(c["ratio_mean"], 3),
-         _number(c["ratio_of_sums"], 3)]
+    lines += aligned_table([["", "compressed", "vanilla", "mean ratio", "ratio of sums"]] + [
+        [label, format_number(c["compressed_mean"]), format_number(c["vanilla_mean"]), format_number(c["ratio_mean"], 3),
+         format_number(c["ratio_of_sums"], 3)]
         for label, c in (("peak KV tokens (mean)", stats["compression"]["peak_tokens"]),
                          ("Dep (mean)", stats["compression"]["dep"]))])
     return "\n".join(lines)
