@@ -27,8 +27,10 @@ def dask_client(*, workers: int | None, processes: bool, scheduler: str | None) 
             yield client
         return
     n_workers = workers or os.cpu_count() or 1
-    with LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=processes,
-                      dashboard_address=None, silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
+    # the scheduler's HTTP endpoint always listens; a free port keeps concurrent builds from warning
+    with LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=processes, dashboard_address=":0",
+                      scheduler_kwargs={"dashboard": False}, silence_logs=logging.ERROR) as cluster, \
+            Client(cluster) as client:
         yield client
 
 
