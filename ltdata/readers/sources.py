@@ -3,6 +3,7 @@
 A slice is one task's input, so it must be cheap to start anywhere: JSONL seeks to a byte offset found
 by one scan at plan time, Parquet reads only overlapping row groups, `datasets` dirs are memory-mapped.
 JSON is not streamed (parsed whole once per slice): prefer JSONL or Parquet for large inputs.
+Records handed over in memory are staged as slice files first (`ltdata.readers.memory`, kind `memory`).
 """
 from __future__ import annotations
 
@@ -17,8 +18,9 @@ import pyarrow.parquet as pq
 
 from ltdata.errors import ConfigError, Origin, RecordError
 from ltdata.readers.base import RawRecord
+from ltdata.readers.memory import count_memory, read_memory
 
-SourceKind = Literal["jsonl", "json", "parquet", "datasets"]
+SourceKind = Literal["jsonl", "json", "parquet", "datasets", "memory"]
 SUFFIXES: dict[str, SourceKind] = {
     ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json", ".parquet": "parquet"}
 DATASET_MARKERS = ("dataset_info.json", "state.json", "dataset_dict.json")
@@ -123,6 +125,8 @@ def count_records(path: str, kind: SourceKind) -> int:
         return len(_load_json(path))
     if kind == "parquet":
         return pq.ParquetFile(path).metadata.num_rows
+    if kind == "memory":
+        return count_memory(path)
     return len(_load_dataset(path))
 
 
@@ -253,4 +257,9 @@ def _read_datasets(piece: SourceSlice) -> Iterator[RawRecord]:
         yield RawRecord(Origin(file=piece.path, index=index), value)
 
 
-_READERS = {"jsonl": _read_jsonl, "json": _read_json, "parquet": _read_parquet, "datasets": _read_datasets}
+def _read_memory(piece: SourceSlice) -> Iterator[RawRecord]:
+    return read_memory(piece.path, piece.start, piece.stop)
+
+
+_READERS = {"jsonl": _read_jsonl, "json": _read_json, "parquet": _read_parquet, "datasets": _read_datasets,
+            "memory": _read_memory}

@@ -1,7 +1,8 @@
 """Record formats by name: the built-ins, `module:Class` import paths, and `ltdata.formats` entry points.
 
-`resolve_format` turns `--format NAME` into a `Format`; `detect_format` implements `--format auto` by
-asking each built-in, in `BUILTIN_FORMATS` order (most specific first), whether a record looks like it.
+`resolve_format` turns `--format NAME` into a `Format` (a plugin comes wrapped in `CheckedFormat`, which
+checks its output); `detect_format` implements `--format auto` by asking each built-in, in
+`BUILTIN_FORMATS` order (most specific first), whether a record looks like it.
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from typing import Any
 from ltdata.errors import ConfigError, LtdataError, Origin, PluginError, RecordError
 from ltdata.readers.base import Format
 from ltdata.readers.formats.bespoke import Bespoke
+from ltdata.readers.formats.checked import CheckedFormat
 from ltdata.readers.formats.fields import CANONICAL_FIELDS, MappedFormat, check_fields, record_id
 from ltdata.readers.formats.messages import Messages
 from ltdata.readers.formats.openthoughts import OpenThoughts
@@ -121,7 +123,7 @@ def _instantiate(factory: Callable[..., Any], label: str, fields: Mapping[str, s
     if not isinstance(fmt, Format):
         raise PluginError(f"format {label!r} does not implement the Format protocol "
                           "(a `name`, `detect(record)` and `to_trace(record, origin)`)")
-    return fmt
+    return CheckedFormat(fmt, label)
 
 
 def _summary(obj: Any) -> str:

@@ -59,7 +59,10 @@ def lookup(record: Mapping[str, Any], path: str) -> Any:
 
 
 def record_id(record: Mapping[str, Any], origin: Origin, fields: Mapping[str, str]) -> str:
-    """`fields['id']` if mapped, else a top-level str/int `id`, else `<file stem>-<index:05d>`."""
+    """`fields['id']` if mapped, else a top-level str/int `id`, else `<file stem>-<index:05d>`.
+
+    In-memory records (origin file `<memory>`) get `memory-<index:05d>`.
+    """
     if "id" in fields:
         value = lookup(record, fields["id"])
         if value is MISSING or isinstance(value, bool) or not isinstance(value, (str, int)):
@@ -71,7 +74,7 @@ def record_id(record: Mapping[str, Any], origin: Origin, fields: Mapping[str, st
     value = record.get("id")
     if isinstance(value, (str, int)) and not isinstance(value, bool) and str(value):
         return str(value)
-    return f"{Path(origin.file).stem}-{origin.index:05d}"
+    return f"{Path(origin.file).stem.strip('<>')}-{origin.index:05d}"
 
 
 @dataclass(frozen=True, slots=True)
