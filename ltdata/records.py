@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import IntEnum
+from typing import Any
 
 import numpy as np
 
@@ -82,3 +83,9 @@ class Example:
     @property
     def num_thoughts(self) -> int:
         return int(self.thought_index.max()) + 1 if len(self) else 0
+
+    def explain(self, tokenizer: Any = None, **options: Any) -> str:
+        """The coloured view `ltdata inspect` prints (`tokenizer` may be omitted for `ltdata.layout` examples)."""
+        from ltdata.api.layout import explain
+
+        return explain(self, tokenizer, **options)

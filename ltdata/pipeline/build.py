@@ -26,6 +26,7 @@ from ltdata.pipeline.tokenizer import commit_tokenizer, stage_tokenizer, tokeniz
 from ltdata.readers.memory import MEMORY, is_memory_source, stage_records
 from ltdata.readers.sources import SourceSlice, expand_inputs, first_record, plan_slices, read_slice
 from ltdata.records import Trace
+from ltdata.splitters import make_splitter
 from ltdata.shards.schema import SCHEMA_VERSION
 
 SAMPLE_DATA = Path(__file__).resolve().parents[1] / "sample_data"
@@ -65,6 +66,7 @@ def build(source: Any = None, output: str | os.PathLike | None = None, config: B
 
     plan = _plan_memory(source, out, cfg) if memory else _plan_files(cfg.input or [str(SAMPLE_DATA)], cfg)
     current = prepared(cfg)
+    make_splitter(cfg.splitter, cfg.splitter_options, tokenizer=current.tokenizer)  # a bad plugin fails here, once
     staged = stage_tokenizer(current.tokenizer, out)
     tok_hash = tokenizer_hash(staged)
     fingerprint = _fingerprint(cfg, plan.identity, tok_hash)

@@ -139,3 +139,12 @@ def test_dicts_with_the_fields_of_a_trace_read_as_that_trace(cfg):
         ltdata.layout({**record, "cot": "?"}, cfg, format=fmt)
     assert str(caught.value) == ("<memory>[0] (id='six-sevens'): field 'cot' has unknown key(s) 'cot'; a trace has "
                                  "prompt, reasoning, answer, system, preamble, thoughts, record_id")
+
+
+def test_example_explain_is_the_library_view(byte_tokenizer_path):
+    import ltdata
+
+    cfg = ltdata.BuildConfig(tokenizer=byte_tokenizer_path, max_length=None, progress=False)
+    example = ltdata.layout(ltdata.Trace(prompt="q?", reasoning="one.\n\ntwo.\n\n", answer="a"), cfg)
+    assert example.explain(color=False) == ltdata.explain(example, color=False)
+    assert "one." in example.explain(color=False)
