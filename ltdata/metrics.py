@@ -2,8 +2,9 @@
 
 They follow from the same interval columns as the mask, so the numbers cannot drift from what the
 model was trained to see. Conventions follow LightThinker's definitions (spec §7.3): Dep sums, over
-generated tokens, the context each attends to (itself included); peak is the largest KV cache seen
-right after tokens are appended and before the finished thought is evicted.
+the tokens the model emits and feeds back, the context each attends to (itself included); peak is the
+largest KV cache seen right after tokens are appended and before the finished thought is evicted.
+`ltrain generate` measures the same two numbers while decoding, and the tests hold them equal.
 """
 from __future__ import annotations
 
@@ -12,25 +13,40 @@ import numpy as np
 from ltdata.masks import visible_counts
 from ltdata.records import Role
 
-GENERATED_ROLES = (Role.THOUGHT, Role.SPLITTER, Role.ANSWER)
+IGNORE_INDEX = -100
 
 
-def dependency(attend_from: np.ndarray, visible_until: np.ndarray, role: np.ndarray) -> int:
-    """Dep: the sum of visible keys over generated (thought, splitter, answer) rows."""
+def generated_rows(role: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """bool [L]: tokens the model emits and feeds back: trained ones (thoughts, splitters, answer, and
+    AnLLM's anchors), except EOS, which ends decoding and never enters the cache. Forced tokens (cache
+    and continue blocks) carry no label, so they are never counted."""
+    return (np.asarray(labels) != IGNORE_INDEX) & (np.asarray(role) != Role.EOS)
+
+
+def dependency(attend_from: np.ndarray, visible_until: np.ndarray, role: np.ndarray, labels: np.ndarray) -> int:
+    """Dep: the sum of visible keys over the generated rows."""
     counts = visible_counts(attend_from, visible_until)
-    return int(counts[np.isin(role, GENERATED_ROLES)].sum())
+    return int(counts[generated_rows(role, labels)].sum())
 
 
 def peak_tokens(visible_until: np.ndarray, role: np.ndarray) -> int:
-    """Largest KV cache: after step i it holds every key j <= i not yet evicted (visible_until[j] >= i).
+    """Largest KV cache over the steps, counted after each feed and before eviction.
 
-    The EOS row is left out: EOS is generated but never fed back, so it never enters the cache.
+    After row i is fed the cache holds every key j <= i that some row from i on may still see
+    (visible_until[j] > i), plus, at a <|continue|> row, the thought and splitter it hides: the forced
+    block [splitter, cache..., continue] is fed in one pass and its thought is evicted only after it.
+    An AnLLM anchor is fed alone, so its thought is gone before the next token. The EOS row is left
+    out: EOS is generated but never fed back, so it never enters the cache.
     """
     visible_until = np.asarray(visible_until, dtype=np.int64)
+    role = np.asarray(role)
     length = len(visible_until)
+    index = np.arange(length)
+    # key j counts for rows j .. end_j - 1, where end_j = visible_until[j] (+1 if that row is a continue)
+    lasts = visible_until + (role[np.minimum(visible_until, length - 1)] == Role.CONTINUE) * (visible_until < length)
     delta = np.zeros(length + 1, dtype=np.int64)
-    np.add.at(delta, np.arange(length), 1)
-    np.add.at(delta, np.minimum(visible_until + 1, length), -1)
+    np.add.at(delta, index, 1)
+    np.add.at(delta, np.minimum(lasts, length), -1)
     alive = np.cumsum(delta)[:length]
-    fed = np.asarray(role) != Role.EOS
+    fed = role != Role.EOS
     return int(alive[fed].max()) if fed.any() else 0

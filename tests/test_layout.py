@@ -148,16 +148,27 @@ def test_peak_and_dep_match_the_spec_formulas(byte_tokenizer_path):
     assert peak_tokens(ex.visible_until, ex.role) == 33 + 10 * 2 + 8 + 10
     # Dep = sum over generated tokens (thought text + splitter) of |P| + 10 * earlier thoughts + position in thought
     expected = sum(33 + 10 * k + t for k in range(3) for t in range(1, 9))
-    assert dependency(ex.attend_from, ex.visible_until, ex.role) == expected
+    assert dependency(ex.attend_from, ex.visible_until, ex.role, ex.labels) == expected
     assert visible_counts(ex.attend_from, ex.visible_until).tolist() == \
         dense_mask_from_columns(ex.attend_from, ex.visible_until).sum(1).tolist()
+
+
+def test_anllm_peak_and_dep_by_hand(byte_tokenizer_path):
+    # prompt 33 + three thoughts of 7 text tokens, each followed by its trained anchor (fed alone, then the
+    # thought is evicted). Peak: during the last anchor, 33 + 2 earlier anchors + 7 text + the anchor = 43.
+    layouter = layouter_for(byte_tokenizer_path, mode="anllm")
+    ex = layouter.assemble(Trace(prompt="p", record_id="w"), [[5] * 33, [], [], [6] * 7, [7] * 7, [8] * 7])
+    assert peak_tokens(ex.visible_until, ex.role) == 43
+    # Dep: text token t of thought k sees 33 + k anchors + t; an anchor (see_current) sees its 7 + itself
+    expected = sum(33 + k + t for k in range(3) for t in range(1, 8)) + 3 * 8
+    assert dependency(ex.attend_from, ex.visible_until, ex.role, ex.labels) == expected
 
 
 def test_vanilla_dep_formula(byte_tokenizer_path):
     layouter = layouter_for(byte_tokenizer_path, mode="vanilla")
     ex = layouter.assemble(Trace(prompt="p", record_id="w"), [[5] * 33, [], [], [6] * 10, [7] * 14])
     n_out = 24
-    assert dependency(ex.attend_from, ex.visible_until, ex.role) == 33 * n_out + n_out * (n_out + 1) // 2
+    assert dependency(ex.attend_from, ex.visible_until, ex.role, ex.labels) == 33 * n_out + n_out * (n_out + 1) // 2
     assert peak_tokens(ex.visible_until, ex.role) == 33 + n_out
 
 

@@ -88,7 +88,8 @@ def _painter(color: bool) -> Callable[[str, str], str]:
 
 
 def _header(example: Example) -> list[str]:
-    peak, dep, vanilla_peak, vanilla_dep = record_metrics(example.attend_from, example.visible_until, example.role)
+    peak, dep, vanilla_peak, vanilla_dep = record_metrics(example.attend_from, example.visible_until, example.role,
+                                                          example.labels)
 
     def row(label: str, built: int, vanilla: int) -> str:
         ratio = f"{built / vanilla:.2f}" if vanilla else "-"

@@ -21,12 +21,13 @@ from ltdata.records import Role
 from ltdata.shards.manifest import read_manifest, shard_paths
 
 OUTPUT_ROLES = (Role.THOUGHT, Role.ANSWER)
-TOKEN_COLUMNS = ("attend_from", "visible_until", "role", "thought_index")
+TOKEN_COLUMNS = ("attend_from", "visible_until", "role", "thought_index", "labels")
 SUMMARY_ROWS = (("tokens per record", "tokens"), ("thoughts per record", "thoughts_per_record"),
                 ("tokens per thought", "tokens_per_thought"))
 
 
-def record_metrics(attend_from: np.ndarray, visible_until: np.ndarray, role: np.ndarray) -> tuple[int, int, int, int]:
+def record_metrics(attend_from: np.ndarray, visible_until: np.ndarray, role: np.ndarray,
+                   labels: np.ndarray) -> tuple[int, int, int, int]:
     """(peak KV tokens, Dep) under the built mask, then the same two for the record's vanilla baseline.
 
     Vanilla is what `--mode vanilla` lays out for the same record: its |P| prompt tokens and |O| thought
@@ -36,7 +37,7 @@ def record_metrics(attend_from: np.ndarray, visible_until: np.ndarray, role: np.
     role = np.asarray(role)
     prompt = int(np.count_nonzero(role == Role.PROMPT))
     output = int(np.count_nonzero(np.isin(role, OUTPUT_ROLES)))
-    return (peak_tokens(visible_until, role), dependency(attend_from, visible_until, role),
+    return (peak_tokens(visible_until, role), dependency(attend_from, visible_until, role, labels),
             prompt + output, prompt * output + output * (output + 1) // 2)
 
 
@@ -64,7 +65,8 @@ def _tally(paths: list[Path]) -> _TokenTally:
     thought_tokens: list[np.ndarray] = [np.zeros(0, dtype=np.int64)]
     role_tokens = np.zeros(len(Role), dtype=np.int64)
     for offsets, cols in _batches(paths):
-        rows = [record_metrics(cols["attend_from"][s:e], cols["visible_until"][s:e], cols["role"][s:e])
+        rows = [record_metrics(cols["attend_from"][s:e], cols["visible_until"][s:e], cols["role"][s:e],
+                               cols["labels"][s:e])
                 for s, e in zip(offsets[:-1], offsets[1:])]
         metrics.append(np.array(rows, dtype=np.int64).reshape(-1, 4))
         role_tokens += np.bincount(cols["role"], minlength=len(Role))

@@ -75,8 +75,9 @@ def test_vanilla_baseline_is_what_vanilla_mode_lays_out(layout, traces):
     tokenizer, prepared = layout
     plain = prepare_layout(tokenizer, BuildConfig(template="plain", mode="vanilla", max_length=None)).layouter
     for ex, van in zip(prepared.layouter.lay_out_many(traces), plain.lay_out_many(traces)):
-        assert record_metrics(ex.attend_from, ex.visible_until, ex.role)[2:] == (
-            peak_tokens(van.visible_until, van.role), dependency(van.attend_from, van.visible_until, van.role))
+        assert record_metrics(ex.attend_from, ex.visible_until, ex.role, ex.labels)[2:] == (
+            peak_tokens(van.visible_until, van.role),
+            dependency(van.attend_from, van.visible_until, van.role, van.labels))
 
 
 def test_format_stats_is_an_aligned_table(build_dir):
