@@ -1,0 +1,72 @@
+"""`GenerationConfig`: how `ltrain generate` decodes, typed and checked once.
+
+Each field's help text is the `--help` line of the matching `ltrain generate` flag, so an option is
+documented in one place. Cross-field problems are all reported at once, each naming its flag.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from typing import Any, Literal
+
+from ltdata.errors import ConfigError
+
+Method = Literal["lightthinker", "anllm", "vanilla", "h2o"]
+METHODS: tuple[str, ...] = ("lightthinker", "anllm", "vanilla", "h2o")
+
+
+def _opt(default: Any, help: str) -> Any:
+    return field(default=default, metadata={"help": help})
+
+
+@dataclass
+class GenerationConfig:
+    """Decoding method, budget and sampling for `Generator`."""
+
+    method: Method = _opt("lightthinker", "lightthinker: compress each thought at <|splitter|>; anllm: drop "
+                                          "each thought after its anchor; vanilla: keep everything; h2o: "
+                                          "heavy-hitter + recent window within --kv-budget")
+    max_new_tokens: int = _opt(10240, "most tokens the model may emit per prompt (forced blocks not counted)")
+    do_sample: bool = _opt(False, "sample instead of greedy argmax")
+    temperature: float = _opt(1.0, "sampling temperature")
+    top_p: float = _opt(1.0, "nucleus sampling: keep the smallest set of tokens whose probability reaches it")
+    seed: int | None = _opt(None, "sampling seed (row i of a call uses seed + i); None = unseeded")
+    kv_budget: int | None = _opt(None, "h2o only: KV entries a token may attend to, itself included")
+    kv_recent: int | None = _opt(None, "h2o only: how many of them are the most recent tokens; None = half")
+    see_current: bool | None = _opt(None, "cache tokens see only their own thought; None = the checkpoint's "
+                                          "setting, else the method's (on for anllm, off for lightthinker)")
+    batch_size: int = _opt(8, "prompts decoded together (left-padded, one KV cache)")
+
+    def __post_init__(self) -> None:
+        problems = self.problems()
+        if problems:
+            raise ConfigError(problems)
+
+    def problems(self) -> list[str]:
+        out = []
+        if self.method not in METHODS:
+            out.append(f"method: must be one of {', '.join(METHODS)}, got {self.method!r}")
+        for name in ("max_new_tokens", "batch_size"):
+            if not isinstance(getattr(self, name), int) or getattr(self, name) < 1:
+                out.append(f"{name}: must be a positive integer, got {getattr(self, name)!r}")
+        if not self.temperature > 0:
+            out.append(f"temperature: must be > 0, got {self.temperature}")
+        if not 0 < self.top_p <= 1:
+            out.append(f"top_p: must be in (0, 1], got {self.top_p}")
+        if self.method == "h2o":
+            if self.kv_budget is None or self.kv_budget < 2:
+                out.append(f"kv_budget: h2o needs a budget of at least 2 KV entries, got {self.kv_budget}")
+            elif self.kv_recent is not None and not 1 <= self.kv_recent < self.kv_budget:
+                out.append(f"kv_recent: must be in [1, kv_budget), got {self.kv_recent}")
+        elif self.kv_budget is not None or self.kv_recent is not None:
+            out.append(f"kv_budget/kv_recent: only the h2o method has a KV budget (method is {self.method!r})")
+        return out
+
+    @property
+    def recent_window(self) -> int:
+        """h2o: the recent tokens always kept (the rest of the budget goes to heavy hitters)."""
+        assert self.kv_budget is not None
+        return self.kv_recent if self.kv_recent is not None else max(1, self.kv_budget // 2)
+
+    @classmethod
+    def help_texts(cls) -> dict[str, str]:
+        return {f.name: f.metadata["help"] for f in fields(cls)}
