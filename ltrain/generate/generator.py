@@ -15,11 +15,11 @@ from typing import Sequence
 import torch
 
 from ltdata.errors import ConfigError
-from ltdata.layout.special_tokens import CONTINUE, SPLITTER, SpecialTokenIds, cache_token
+from ltdata.layout.special_tokens import CONTINUE, MARKERS, SPLITTER, SpecialTokenIds, cache_token
 from ltdata.layout.template import resolve_template
 from ltrain.generate.config import GenerationConfig
 from ltrain.generate.loop import Budget, Decoded, decode
-from ltrain.generate.methods import make_method
+from ltrain.generate.methods import Preamble, make_method
 from ltrain.generate.sampling import Greedy, Sampler, TeacherForcing
 from ltrain.generate.stats import GenerationStats
 
@@ -52,6 +52,7 @@ class Generator:
         self.template = template
         _check_tokens(special_tokens, config.method, model)
         self.method = make_method(config.method, special_tokens, see_current=config.see_current)
+        self.preamble = Preamble(marker=tokenizer.get_vocab().get(MARKERS[0]), blank=self._is_blank)
         if config.method == "h2o" and model.config._attn_implementation != "eager":
             model.set_attn_implementation("eager")      # h2o ranks entries by their attention weights
         pad = tokenizer.pad_token_id
@@ -123,7 +124,10 @@ class Generator:
         budget = Budget(cfg.kv_budget, cfg.recent_window) if cfg.method == "h2o" else None
         return decode(self.model, prompts, self.method, chooser, max_new_tokens=max_new_tokens or cfg.max_new_tokens,
                       eos_id=self.special_tokens.eos, pad_id=self.pad_id, budget=budget,
-                      record_logits=record_logits)
+                      preamble=self.preamble, record_logits=record_logits)
+
+    def _is_blank(self, token: int) -> bool:
+        return not self.tokenizer.decode([token], skip_special_tokens=False).strip()
 
     def _generation(self, prompt: Sequence[int], done: Decoded) -> Generation:
         shown = [t for t in done.output_ids if t not in self._hidden]

@@ -17,7 +17,7 @@ import torch
 from ltdata.errors import ConfigError
 from ltrain.generate.cache import NEVER, KVState
 from ltrain.generate.h2o import enforce_budget
-from ltrain.generate.methods import Feed, Method
+from ltrain.generate.methods import Feed, Method, Preamble
 from ltrain.generate.sampling import Chooser
 from ltrain.generate.stats import GenerationStats, Meter
 
@@ -67,6 +67,7 @@ class _Sample:
     meter: Meter = field(default_factory=Meter)
     logits: list[torch.Tensor] = field(default_factory=list)
     finished: bool = False
+    after_marker: bool = False     # the last emitted token was (part of) the uncompressed preamble
 
     def result(self, record_logits: bool) -> Decoded:
         return Decoded(output_ids=self.output, sequence=self.sequence, finished=self.finished,
@@ -75,9 +76,12 @@ class _Sample:
 
 @torch.inference_mode()
 def decode(model, prompts: Sequence[Sequence[int]], method: Method, chooser: Chooser, *, max_new_tokens: int,
-           eos_id: int, pad_id: int = 0, budget: Budget | None = None,
+           eos_id: int, pad_id: int = 0, budget: Budget | None = None, preamble: Preamble | None = None,
            record_logits: bool = False) -> list[Decoded]:
-    """Decode every prompt (one batch, one cache) until EOS or `max_new_tokens` emitted tokens."""
+    """Decode every prompt (one batch, one cache) until EOS or `max_new_tokens` emitted tokens.
+
+    A `preamble` emitted where a thought would start stays out of it (kept, like training keeps it).
+    """
     for i, prompt in enumerate(prompts):
         if len(prompt) == 0:
             raise ConfigError(f"prompts[{i}]: empty prompt (nothing to condition on)")
@@ -107,6 +111,10 @@ def decode(model, prompts: Sequence[Sequence[int]], method: Method, chooser: Cho
             sample.output.append(token)
             sample.finished = token == eos_id
             if not sample.finished:
+                opening = sample.next_pos == sample.thought_start
+                sample.after_marker = preamble is not None and opening and preamble.absorbs(token, sample.after_marker)
+                if sample.after_marker:
+                    sample.thought_start = sample.next_pos + 1
                 sample.feed = method.feed(token, sample.next_pos, sample.thought_start)
                 sample.sequence += sample.feed.tokens
                 keep.append(i)

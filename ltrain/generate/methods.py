@@ -9,7 +9,7 @@ no longer be seen, so a method never touches the cache itself. H2O's budget evic
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Callable, Protocol
 
 from ltdata.layout.special_tokens import SpecialTokenIds
 
@@ -94,6 +94,23 @@ class AnLLM:
         lo = thought_start if self.see_current else 0
         return Feed(tokens=(token,), lo=(lo,), generated=(True,), hide=Hide(thought_start, pos - 1, pos + 1),
                     compress=True)
+
+
+@dataclass(frozen=True)
+class Preamble:
+    """What a model emits before its first thought that training keeps uncompressed.
+
+    Bespoke-style samples open the output with `<|begin_of_thought|>` and a blank line, laid out as
+    uncompressed answer text; without this the loop would count them as the first thought and evict
+    them with it. `marker` is that token's id (None: no preamble); `blank(token)` says whether a token
+    is whitespace only (the blank line after the marker).
+    """
+
+    marker: int | None
+    blank: Callable[[int], bool]
+
+    def absorbs(self, token: int, after_marker: bool) -> bool:
+        return token == self.marker or (after_marker and self.blank(token))
 
 
 def make_method(name: str, ids: SpecialTokenIds, *, see_current: bool | None) -> Method:

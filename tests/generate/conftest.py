@@ -6,7 +6,7 @@ import json
 import pytest
 import torch
 
-from generate_support import TRACES, Built
+from generate_support import BESPOKE, TRACES, Built
 from ltdata.config import BuildConfig
 from ltdata.pipeline.build import build
 
@@ -25,6 +25,11 @@ def builds(byte_tokenizer_path, tmp_path_factory) -> dict[str, Built]:
                           mode=options.get("mode", "lightthinker"), see_current=options.get("see_current"))
         build(cfg)
         out[name] = Built(root / name)
+    bespoke = root / "bespoke.jsonl"
+    bespoke.write_text("".join(json.dumps(t) + "\n" for t in BESPOKE), encoding="utf-8")
+    build(BuildConfig(input=[str(bespoke)], output=str(root / "bespoke"), tokenizer=byte_tokenizer_path,
+                      format="bespoke", workers=1, processes=False, progress=False, max_length=None))
+    out["bespoke"] = Built(root / "bespoke")
     return out
 
 

@@ -28,7 +28,14 @@ TRACES = [
      "answer_text": "55"},
 ]
 
-
+# Bespoke-Stratos layout: the output opens with the uncompressed preamble "<|begin_of_thought|>\n\n"
+BESPOKE = [
+    {"id": "bs-prime", "system": "Think step by step.", "conversations": [
+        {"from": "user", "value": "Is 91 prime?"},
+        {"from": "assistant", "value": "<|begin_of_thought|>\n\nTry 2, 3 and 5 first: none divides 91.\n\n"
+                                       "But 7 times 13 is 91.\n\n<|end_of_thought|>\n\n<|begin_of_solution|>\n\n"
+                                       "No, 91 = 7 * 13.\n\n<|end_of_solution|>"}]},
+]
 
 
 def read_rows(directory: Path) -> list[dict]:

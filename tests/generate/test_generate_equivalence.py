@@ -20,7 +20,7 @@ from generate_support import emitted, full_forward_logits, tiny_model
 
 TOLERANCE = 1e-5
 CASES = [("lightthinker", "lightthinker"), ("see_current", "lightthinker"), ("anllm", "anllm"),
-         ("vanilla", "vanilla")]
+         ("vanilla", "vanilla"), ("bespoke", "lightthinker")]
 
 
 def cache_lengths(model):
