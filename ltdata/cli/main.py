@@ -38,6 +38,9 @@ def _parser() -> argparse.ArgumentParser:
     stats.add_argument("--png", metavar="FILE", help="also write histograms as a PNG")
 
     commands.add_parser("plugins", help="list the available formats and splitters")
+
+    verify = commands.add_parser("verify", help="re-check every row of a build: lengths, labels, roles, masks, text")
+    verify.add_argument("directory", help="an `ltdata build` output directory")
     return parser
 
 
@@ -162,7 +165,15 @@ def _plugins(args: argparse.Namespace) -> int:
     return 0
 
 
-_COMMANDS = {"build": _build, "validate": _validate, "inspect": _inspect, "stats": _stats, "plugins": _plugins}
+def _verify(args: argparse.Namespace) -> int:
+    from ltdata.verify import verify_build
+
+    print(verify_build(args.directory).summary())
+    return 0
+
+
+_COMMANDS = {"build": _build, "validate": _validate, "inspect": _inspect, "stats": _stats, "plugins": _plugins,
+             "verify": _verify}
 
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -1,0 +1,32 @@
+"""ltdata builds as a Hugging Face `datasets.Dataset`, memory-mapped and without a cache copy.
+
+Shards are Arrow IPC *files* (random access, what polars `scan_ipc` and `pyarrow.ipc.open_file`
+read); `datasets.Dataset.from_file` reads only the IPC *stream* format, and `load_dataset("arrow")`
+converts into its cache. This wraps the mapped tables directly: zero copy, any size.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Sequence
+
+import pyarrow as pa
+import pyarrow.ipc as ipc
+
+from ltdata.loading.shards import as_directories, check_columns, open_shard, read_manifests, shard_files
+from ltdata.shards.schema import shard_schema
+
+
+def hf_dataset(paths: str | Path | Sequence[str | Path], *, columns: Sequence[str] | None = None):
+    """A `datasets.Dataset` over one or many build directories (checked like `ShardDataset`)."""
+    from datasets import Dataset
+    from datasets.table import InMemoryTable
+
+    directories = as_directories(paths)
+    names = list(check_columns(columns))
+    tables = []
+    for directory, manifest in zip(directories, read_manifests(directories)):
+        for path in shard_files(directory, manifest):
+            open_shard(path)                                     # version and column checks
+            tables.append(ipc.open_file(pa.memory_map(str(path))).read_all().select(names))
+    table = pa.concat_tables(tables) if tables else shard_schema().empty_table().select(names)
+    return Dataset(InMemoryTable(table))
