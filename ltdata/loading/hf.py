@@ -6,6 +6,8 @@ converts into its cache. This wraps the mapped tables directly: zero copy, any s
 """
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
 from typing import Sequence
 
@@ -24,9 +26,12 @@ def hf_dataset(paths: str | Path | Sequence[str | Path], *, columns: Sequence[st
     directories = as_directories(paths)
     names = list(check_columns(columns))
     tables = []
-    for directory, manifest in zip(directories, read_manifests(directories)):
+    manifests = read_manifests(directories)
+    for directory, manifest in zip(directories, manifests):
         for path in shard_files(directory, manifest):
             open_shard(path)                                     # version and column checks
             tables.append(ipc.open_file(pa.memory_map(str(path))).read_all().select(names))
     table = pa.concat_tables(tables) if tables else shard_schema().empty_table().select(names)
-    return Dataset(InMemoryTable(table))
+    # fingerprinted from the manifests, so datasets never hashes the (possibly huge) table itself
+    seed = json.dumps([[str(d.resolve()), m.get("fingerprint")] for d, m in zip(directories, manifests)] + [names])
+    return Dataset(InMemoryTable(table), fingerprint=hashlib.sha256(seed.encode()).hexdigest()[:16])
