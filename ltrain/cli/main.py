@@ -1,7 +1,7 @@
 """The `ltrain` command: one subcommand per module in `ltrain.cli`, each a thin layer over the library.
 
-A subcommand module defines `add_arguments(parser)` and `run(args) -> int`; it is imported only when
-its command runs, so `ltrain --help` stays fast and a CPU machine never imports what it does not use.
+A subcommand module defines `add_arguments(parser)` and `run(args) -> int`, and keeps torch,
+transformers and DeepSpeed imports inside `run`, so building the parser (and `ltrain --help`) stays fast.
 Errors the user can fix print as one line with exit code 2 (configuration) or 1 (data).
 """
 from __future__ import annotations
@@ -14,6 +14,10 @@ from typing import Sequence
 from ltdata.errors import ConfigError, LtdataError
 
 COMMANDS: dict[str, tuple[str, str]] = {
+    "train": ("ltrain.cli.train", "train a model on ltdata shards with DeepSpeed (ZeRO-2/3, CPU or GPU)"),
+    "plan": ("ltrain.cli.plan", "memory per GPU and tokens per step of a preset, from its model config"),
+    "generate": ("ltrain.cli.generate", "decode prompts with KV compression; print text, peak KV, Dep and time"),
+    "eval": ("ltrain.cli.eval", "run, score, adjudicate and report GSM8K/MMLU/GPQA/BBH evaluations"),
 }
 
 

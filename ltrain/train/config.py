@@ -1,0 +1,260 @@
+"""`TrainConfig`: the one typed configuration of `ltrain train`.
+
+Filled from a YAML preset, then from `--key value` flags (generated from these fields, so each
+option is documented once, in its `help`). Every problem is collected and reported at once, each
+naming its key; checks that need the launch (world size, device) live in `runtime_problems`.
+"""
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import types
+import typing
+from dataclasses import MISSING, asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any, Literal, Mapping
+
+from ltdata.config import load_yaml_mapping
+from ltdata.errors import ConfigError
+
+Attention = Literal["sdpa", "eager", "flex_attention"]
+ZeroStage = Literal[2, 3]
+Schedule = Literal["cosine", "linear", "constant"]
+Optimizer = Literal["adamw_torch", "adamw_deepspeed"]
+PRESETS = Path(__file__).resolve().parents[1] / "configs"
+
+
+def _opt(default: Any, help: str) -> Any:
+    if isinstance(default, (list, dict)):
+        return field(default_factory=type(default), metadata={"help": help})
+    return field(default=default, metadata={"help": help})
+
+
+@dataclass
+class TrainConfig:
+    """Everything that decides a training run: what it reads, how it steps, where it writes."""
+
+    model: str = _opt("", "base model: a local directory or hub id for AutoModelForCausalLM.from_pretrained "
+                          "(an ltrain checkpoint continues a curriculum: its new-token rows are kept), or a "
+                          "config.json / bundled config name (tiny-qwen2, tiny-llama) for random weights")
+    data: list[str] = _opt([], "ltdata build output directories (any one mode; they must share a tokenizer)")
+    output_dir: str = _opt("ltrain-out", "where checkpoints (step-NNNNNN/), log.jsonl and `latest` go")
+    stage: str = _opt("main", "name of this curriculum stage, recorded in every checkpoint's ltrain.json")
+    attn_implementation: Attention = _opt("sdpa", "sdpa or eager (the 4D float mask) or flex_attention "
+                                                  "(a BlockMask; GPU only)")
+    bf16: bool = _opt(False, "bfloat16 weights and activations (fp32 master weights in the optimizer)")
+    gradient_checkpointing: bool = _opt(False, "recompute each layer in the backward pass to save activations")
+    micro_batch_size: int = _opt(1, "sequences per rank per forward pass")
+    global_batch_size: int | None = _opt(None, "sequences per optimizer step over all ranks; None = "
+                                               "micro_batch_size x gradient_accumulation_steps x world size")
+    gradient_accumulation_steps: int | None = _opt(None, "micro-batches per rank per optimizer step; None = "
+                                                         "derived from global_batch_size (1 if that is None too)")
+    bucket_by_length: bool = _opt(True, "order each global batch by length, so micro-batches pad little "
+                                        "(which samples form a step is unchanged)")
+    pad_to_multiple_of: int | None = _opt(8, "pad each micro-batch to a multiple of this many tokens")
+    num_workers: int = _opt(0, "DataLoader worker processes building masks ahead of the model")
+    epochs: int = _opt(1, "passes over the data (each epoch reshuffled from seed and epoch)")
+    max_steps: int | None = _opt(None, "optimizer steps in total; None = epochs x steps per epoch")
+    lr: float = _opt(2e-5, "peak learning rate")
+    lr_schedule: Schedule = _opt("cosine", "learning-rate schedule after warmup (decays to 0)")
+    warmup_ratio: float = _opt(0.05, "warmup steps as a fraction of all steps")
+    warmup_steps: int | None = _opt(None, "warmup steps; None = warmup_ratio x steps")
+    weight_decay: float = _opt(0.0, "AdamW weight decay")
+    adam_beta1: float = _opt(0.9, "AdamW beta1")
+    adam_beta2: float = _opt(0.999, "AdamW beta2")
+    adam_eps: float = _opt(1e-8, "AdamW epsilon")
+    max_grad_norm: float | None = _opt(1.0, "clip the global gradient norm to this; None = no clipping")
+    optimizer: Optimizer = _opt("adamw_torch", "adamw_torch: torch.optim.AdamW (no compiled ops); "
+                                               "adamw_deepspeed: DeepSpeed's FusedAdam / DeepSpeedCPUAdam "
+                                               "under offload (JIT-compiled on first use)")
+    zero_stage: ZeroStage = _opt(3, "ZeRO stage: 2 shards gradients and optimizer state, 3 also the weights")
+    offload_optimizer: bool = _opt(False, "keep optimizer state (and its step) on the CPU")
+    offload_params: bool = _opt(False, "keep the weights on the CPU between uses (ZeRO-3 only)")
+    deepspeed: dict[str, Any] = _opt({}, "extra DeepSpeed config merged over the generated one, e.g. "
+                                         "{zero_optimization: {overlap_comm: true}}")
+    seed: int = _opt(42, "seed for new-row initialisation, data order and dropout")
+    loss_chunk_tokens: int = _opt(4096, "label positions per chunk of the fp32 cross-entropy (bounds its memory)")
+    log_every: int = _opt(1, "print (and write to log.jsonl) every N optimizer steps")
+    save_every_steps: int | None = _opt(None, "save a checkpoint every N optimizer steps; None = off")
+    save_every_epochs: int | None = _opt(1, "save a checkpoint every N epochs; None = off")
+    keep_last: int | None = _opt(None, "keep only the newest N checkpoints; None = keep all")
+    save_optimizer_state: bool = _opt(True, "also save the DeepSpeed state needed to resume (large for 7B)")
+    resume: str | None = _opt(None, "a checkpoint directory to continue from, or auto (the newest in "
+                                    "output_dir, if any); None = start fresh")
+    progress: bool = _opt(True, "show a progress bar on rank 0")
+
+    def __post_init__(self) -> None:
+        problems = self.problems()
+        if problems:
+            raise ConfigError(problems)
+
+    def problems(self) -> list[str]:
+        """Every invalid value and cross-field conflict, each naming its key (all at once)."""
+        out = _type_problems(self)
+        bad = {p.split(":")[0] for p in out}
+        ok = lambda *names: not bad.intersection(names)   # noqa: E731 (skip checks on mistyped keys)
+        if ok("model") and not self.model:
+            out.append("model: required (a model directory or hub id)")
+        if ok("data") and not self.data:
+            out.append("data: required (one or more `ltdata build` output directories)")
+        for name in ("micro_batch_size", "global_batch_size", "gradient_accumulation_steps", "epochs", "max_steps",
+                     "log_every", "save_every_steps", "save_every_epochs", "keep_last", "pad_to_multiple_of",
+                     "loss_chunk_tokens"):
+            value = getattr(self, name)
+            if ok(name) and value is not None and value < 1:
+                out.append(f"{name}: must be a positive integer, got {value}")
+        for name in ("num_workers", "warmup_steps", "weight_decay"):
+            value = getattr(self, name)
+            if ok(name) and value is not None and value < 0:
+                out.append(f"{name}: must be 0 or more, got {value}")
+        if ok("lr") and self.lr <= 0:
+            out.append(f"lr: must be positive, got {self.lr}")
+        if ok("warmup_ratio") and not 0 <= self.warmup_ratio < 1:
+            out.append(f"warmup_ratio: must be in [0, 1), got {self.warmup_ratio}")
+        if ok("max_grad_norm") and self.max_grad_norm is not None and self.max_grad_norm <= 0:
+            out.append(f"max_grad_norm: must be positive (None = no clipping), got {self.max_grad_norm}")
+        if ok("offload_params", "zero_stage") and self.offload_params and self.zero_stage != 3:
+            out.append("offload_params: needs zero_stage 3 (ZeRO-2 keeps a full copy of the weights on each GPU)")
+        if (ok("global_batch_size", "micro_batch_size") and self.global_batch_size is not None
+                and self.micro_batch_size > 0 and self.global_batch_size % self.micro_batch_size):
+            out.append(f"global_batch_size: {self.global_batch_size} is not a multiple of micro_batch_size "
+                       f"{self.micro_batch_size}")
+        return out
+
+    def runtime_problems(self, *, world_size: int, cuda: bool) -> list[str]:
+        """Checks that depend on the launch: batch arithmetic over the ranks, and the device."""
+        out = []
+        if self.attn_implementation == "flex_attention" and not cuda:
+            out.append("attn_implementation: flex_attention cannot train on CPU (FlexAttention has no CPU "
+                       "backward in torch 2.13); use sdpa, which takes the same mask as a 4D float tensor")
+        if self.global_batch_size is not None:
+            per_step = self.micro_batch_size * world_size
+            if self.global_batch_size % per_step:
+                out.append(f"global_batch_size: {self.global_batch_size} is not a multiple of micro_batch_size "
+                           f"{self.micro_batch_size} x world size {world_size}")
+            elif self.gradient_accumulation_steps not in (None, self.global_batch_size // per_step):
+                out.append(f"gradient_accumulation_steps: {self.gradient_accumulation_steps} contradicts "
+                           f"global_batch_size {self.global_batch_size} = micro_batch_size "
+                           f"{self.micro_batch_size} x world size {world_size} x "
+                           f"{self.global_batch_size // per_step}; set only one of them")
+        return out
+
+    def accumulation_steps(self, world_size: int) -> int:
+        if self.global_batch_size is not None:
+            return self.global_batch_size // (self.micro_batch_size * world_size)
+        return self.gradient_accumulation_steps or 1
+
+    def global_batch(self, world_size: int) -> int:
+        return self.micro_batch_size * self.accumulation_steps(world_size) * world_size
+
+    # -- construction -------------------------------------------------------------------------
+    @classmethod
+    def from_dict(cls, values: Mapping[str, Any], *, source: str = "config") -> "TrainConfig":
+        """Build from a mapping (YAML or keywords); unknown keys are reported with a suggestion."""
+        known = {f.name for f in fields(cls)}
+        normalised = {str(k).replace("-", "_"): v for k, v in values.items()}
+        problems = []
+        for key in normalised:
+            if key not in known:
+                hint = difflib.get_close_matches(key, known, n=1)
+                problems.append(f"{source}: unknown key {key!r}" + (f" (did you mean {hint[0]!r}?)" if hint else ""))
+        valid = {k: _coerce(v, _hints()[k]) for k, v in normalised.items() if k in known}
+        try:
+            config = cls(**valid)
+        except ConfigError as exc:
+            problems += exc.problems
+        if problems:
+            raise ConfigError(problems)
+        return config
+
+    @classmethod
+    def from_yaml(cls, path: str | Path, **overrides: Any) -> "TrainConfig":
+        """Load a preset; keyword overrides win over the file (as CLI flags do)."""
+        values = load_yaml_mapping(resolve_preset(path))
+        values.update(overrides)
+        return cls.from_dict(values, source=str(path))
+
+    def replace(self, **changes: Any) -> "TrainConfig":
+        return type(self).from_dict({**asdict(self), **changes})
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def resolve_preset(name: str | Path) -> Path:
+    """A YAML path as given, or the name of a bundled preset (`qwen2.5-7b` -> ltrain/configs/qwen2.5-7b.yaml)."""
+    path = Path(name)
+    if path.exists() or path.suffix in (".yaml", ".yml"):
+        return path
+    bundled = PRESETS / f"{name}.yaml"
+    if bundled.exists():
+        return bundled
+    names = sorted(p.stem for p in PRESETS.glob("*.yaml"))
+    raise ConfigError(f"config: no such file or preset: {name} (presets: {', '.join(names)})")
+
+
+def _hints() -> dict[str, Any]:
+    return typing.get_type_hints(TrainConfig)
+
+
+def _base(hint: Any) -> tuple[Any, bool]:
+    """The type inside `X | None`, and whether None is allowed."""
+    args = typing.get_args(hint)
+    if typing.get_origin(hint) in (typing.Union, types.UnionType) and type(None) in args:
+        return next(a for a in args if a is not type(None)), True
+    return hint, False
+
+
+def _coerce(value: Any, hint: Any) -> Any:
+    """YAML 1.1 reads `2e-5` as a string; accept numeric strings for float fields, nothing else."""
+    base, _ = _base(hint)
+    if base is float and isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return value
+    return value
+
+
+def _type_problems(cfg: TrainConfig) -> list[str]:
+    hints = _hints()
+    out = []
+    for f in fields(cfg):
+        problem = _check_type(getattr(cfg, f.name), hints[f.name])
+        if problem:
+            out.append(f"{f.name}: {problem}")
+    return out
+
+
+def _check_type(value: Any, hint: Any) -> str | None:
+    base, optional = _base(hint)
+    if value is None:
+        return None if optional else "must not be None"
+    if typing.get_origin(base) is Literal:
+        choices = typing.get_args(base)
+        return None if value in choices else f"must be one of {', '.join(map(str, choices))}; got {value!r}"
+    if typing.get_origin(base) is list:
+        ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
+        return None if ok else f"must be a list of strings, got {value!r}"
+    if typing.get_origin(base) is dict:
+        return None if isinstance(value, dict) else f"must be a mapping, got {value!r}"
+    if base is bool:
+        return None if isinstance(value, bool) else f"must be true or false, got {value!r}"
+    if base is int:
+        return None if isinstance(value, int) and not isinstance(value, bool) else f"must be an integer, got {value!r}"
+    if base is float:
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        return None if ok else f"must be a number, got {value!r}"
+    if base is str:
+        return None if isinstance(value, str) else f"must be a string, got {value!r}"
+    return None
+
+
+def config_fields() -> list[tuple[str, Any, Any, str]]:
+    """(name, type, default, help) for each option, in declaration order (the CLI is generated from it)."""
+    hints = _hints()
+    out = []
+    for f in dataclasses.fields(TrainConfig):
+        default = f.default if f.default is not MISSING else f.default_factory()  # type: ignore[misc]
+        out.append((f.name, hints[f.name], default, f.metadata["help"]))
+    return out
