@@ -1,10 +1,18 @@
 """Compressed generation: a decode loop over a pruned KV cache for LightThinker, AnLLM, vanilla and H2O.
 
 `Generator.from_checkpoint(path, GenerationConfig(method=...)).generate(prompt_ids)` returns texts with
-peak KV entries, Dep, compressions and wall time measured on the cache while decoding.
+peak KV entries, Dep, compressions and wall time measured on the cache while decoding. Names load on
+first use, so reading `GenerationConfig` (as the CLI parser does) never imports torch.
 """
-from ltrain.generate.config import GenerationConfig
-from ltrain.generate.generator import Forced, Generation, Generator, lookup_special_tokens
-from ltrain.generate.stats import GenerationStats
+from importlib import import_module
 
-__all__ = ["Forced", "Generation", "GenerationConfig", "GenerationStats", "Generator", "lookup_special_tokens"]
+_EXPORTS = {"GenerationConfig": "ltrain.generate.config", "GenerationStats": "ltrain.generate.stats",
+            "Forced": "ltrain.generate.generator", "Generation": "ltrain.generate.generator",
+            "Generator": "ltrain.generate.generator", "lookup_special_tokens": "ltrain.generate.generator"}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'ltrain.generate' has no attribute {name!r}")
+    return getattr(import_module(_EXPORTS[name]), name)
