@@ -5,12 +5,11 @@ its options and checked the same way everywhere, and every failure names the spl
 """
 from __future__ import annotations
 
-import importlib
 import inspect
-from importlib.metadata import EntryPoint, entry_points
 from typing import Any, Mapping
 
 from ltdata.errors import ConfigError, LtdataError, PluginError
+from ltdata.plugins import catalogue, import_object, load_entry_point, plugin_entry_points
 from ltdata.splitters.base import Span, Splitter, check_spans
 from ltdata.splitters.sentence import SentenceSplitter
 from ltdata.splitters.thought import ThoughtSplitter
@@ -70,54 +69,20 @@ def split_checked(splitter: Splitter, text: str, *, name: str) -> list[Span]:
 
 def available_splitters() -> dict[str, str]:
     """Every splitter name with the first line of its docstring (built-ins first), for `ltdata plugins`."""
-    table = {name: _summary(cls) for name, cls in BUILTIN_SPLITTERS.items()}
-    for name, entry in sorted(_entry_points().items()):
-        try:
-            table.setdefault(name, _summary(_load(entry)))
-        except PluginError as exc:
-            table.setdefault(name, f"(cannot be loaded: {exc})")
-    return table
+    return catalogue("splitter", BUILTIN_SPLITTERS, ENTRY_POINT_GROUP)
 
 
 def _resolve(spec: str) -> Any:
     if spec in BUILTIN_SPLITTERS:
         return BUILTIN_SPLITTERS[spec]
     if ":" in spec:
-        return _import(spec)
-    plugins = _entry_points()
+        return import_object("splitter", spec)
+    plugins = plugin_entry_points(ENTRY_POINT_GROUP)
     if spec in plugins:
-        return _load(plugins[spec])
+        return load_entry_point("splitter", plugins[spec])
     choices = ", ".join([*BUILTIN_SPLITTERS, *sorted(plugins)])
     raise ConfigError(f"splitter: unknown splitter {spec!r}; choose from {choices}, "
                       "or give an import path 'package.module:Class'")
-
-
-def _import(path: str) -> Any:
-    module_name, _, attr = path.partition(":")
-    if not module_name or not attr:
-        raise PluginError(f"splitter {path!r}: expected an import path of the form 'package.module:Class'")
-    try:
-        target: Any = importlib.import_module(module_name)
-    except Exception as exc:
-        raise PluginError(f"splitter {path!r}: cannot import module {module_name!r}: "
-                          f"{type(exc).__name__}: {exc}") from exc
-    for part in attr.split("."):
-        if not hasattr(target, part):
-            raise PluginError(f"splitter {path!r}: module {module_name!r} has no attribute {attr!r}")
-        target = getattr(target, part)
-    return target
-
-
-def _entry_points() -> dict[str, EntryPoint]:
-    return {entry.name: entry for entry in entry_points(group=ENTRY_POINT_GROUP)}
-
-
-def _load(entry: EntryPoint) -> Any:
-    try:
-        return entry.load()
-    except Exception as exc:
-        raise PluginError(f"splitter {entry.name!r} (entry point {entry.value!r}) cannot be loaded: "
-                          f"{type(exc).__name__}: {exc}") from exc
 
 
 def _parameters(factory: Any) -> Mapping[str, inspect.Parameter] | None:
@@ -125,8 +90,3 @@ def _parameters(factory: Any) -> Mapping[str, inspect.Parameter] | None:
         return inspect.signature(factory).parameters
     except (TypeError, ValueError):
         return None
-
-
-def _summary(obj: Any) -> str:
-    doc = inspect.getdoc(obj) or ""
-    return doc.splitlines()[0] if doc else f"{getattr(obj, '__module__', '?')}.{getattr(obj, '__qualname__', obj)}"

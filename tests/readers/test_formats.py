@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from ltdata.errors import ConfigError, Origin, PluginError, RecordError
-from ltdata.readers import formats
+from ltdata import plugins
 from ltdata.readers.base import Format
 from ltdata.readers.formats import BUILTIN_FORMATS, available_formats, detect_format, resolve_format
 from ltdata.readers.sources import expand_inputs, plan_slices, read_slice
@@ -404,7 +404,7 @@ def test_plugin_by_import_path(plugin_path):
 
 @pytest.mark.parametrize("path, message", [
     ("ltdata_no_such_module:X", "format 'ltdata_no_such_module:X': cannot import module "
-     "'ltdata_no_such_module': No module named 'ltdata_no_such_module'"),
+     "'ltdata_no_such_module': ModuleNotFoundError: No module named 'ltdata_no_such_module'"),
     ("ltdata_test_plugin:Missing",
      "format 'ltdata_test_plugin:Missing': module 'ltdata_test_plugin' has no attribute 'Missing'"),
     ("ltdata_test_plugin:",
@@ -436,7 +436,8 @@ def test_unknown_name_lists_choices_and_entry_points(plugin_path, monkeypatch):
 
     entries = {"qa": FakeEntry("qa", "ltdata_test_plugin:QAFormat"),
                "gone": FakeEntry("gone", "ltdata_test_plugin:Gone")}
-    monkeypatch.setattr(formats, "_entry_points", lambda: entries)
+    monkeypatch.setattr(plugins, "entry_points",
+                        lambda group: list(entries.values()) if group == "ltdata.formats" else [])
     assert resolve_format("qa").name == "qa"
     with pytest.raises(ConfigError) as info:
         resolve_format("bespokee")

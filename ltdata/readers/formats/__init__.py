@@ -6,13 +6,12 @@ checks its output); `detect_format` implements `--format auto` by asking each bu
 """
 from __future__ import annotations
 
-import importlib
 import inspect
 from collections.abc import Callable, Mapping
-from importlib.metadata import EntryPoint, entry_points
 from typing import Any
 
 from ltdata.errors import ConfigError, LtdataError, Origin, PluginError, RecordError
+from ltdata.plugins import catalogue, import_object, load_entry_point, plugin_entry_points
 from ltdata.readers.base import Format
 from ltdata.readers.formats.bespoke import Bespoke
 from ltdata.readers.formats.checked import CheckedFormat
@@ -38,10 +37,10 @@ def resolve_format(name: str, *, fields: Mapping[str, str] | None = None) -> For
     if name in _BUILTINS:
         return _BUILTINS[name](fields=dict(fields or {}))
     if ":" in name:
-        return _instantiate(_import(name), name, fields)
-    plugins = _entry_points()
+        return _instantiate(import_object("format", name), name, fields)
+    plugins = plugin_entry_points(ENTRY_POINT_GROUP)
     if name in plugins:
-        return _instantiate(_load(plugins[name]), name, fields)
+        return _instantiate(load_entry_point("format", plugins[name]), name, fields)
     choices = ", ".join([*BUILTIN_FORMATS, *sorted(plugins)])
     raise ConfigError(f"--format {name!r}: unknown format; choose from {choices}, "
                       "or give a 'module:Class' import path")
@@ -69,40 +68,7 @@ def detect_format(record: dict[str, Any], origin: Origin, *,
 
 def available_formats() -> dict[str, str]:
     """Every format name with a one-line description (built-ins first), for `ltdata plugins`."""
-    out = {name: _summary(cls) for name, cls in _BUILTINS.items()}
-    for name, entry in sorted(_entry_points().items()):
-        try:
-            out.setdefault(name, _summary(_load(entry)))
-        except PluginError as exc:
-            out.setdefault(name, f"(cannot be loaded: {exc})")
-    return out
-
-
-def _entry_points() -> dict[str, EntryPoint]:
-    return {entry.name: entry for entry in entry_points(group=ENTRY_POINT_GROUP)}
-
-
-def _load(entry: EntryPoint) -> Any:
-    try:
-        return entry.load()
-    except Exception as exc:
-        raise PluginError(f"format {entry.name!r} (entry point {entry.value!r}) cannot be loaded: "
-                          f"{exc}") from exc
-
-
-def _import(path: str) -> Any:
-    module_name, _, attr = path.partition(":")
-    if not module_name or not attr:
-        raise PluginError(f"format {path!r}: expected an import path of the form 'package.module:Class'")
-    try:
-        target: Any = importlib.import_module(module_name)
-    except Exception as exc:
-        raise PluginError(f"format {path!r}: cannot import module {module_name!r}: {exc}") from exc
-    for part in attr.split("."):
-        if not hasattr(target, part):
-            raise PluginError(f"format {path!r}: module {module_name!r} has no attribute {attr!r}")
-        target = getattr(target, part)
-    return target
+    return catalogue("format", _BUILTINS, ENTRY_POINT_GROUP)
 
 
 def _instantiate(factory: Callable[..., Any], label: str, fields: Mapping[str, str] | None) -> Format:
@@ -124,8 +90,3 @@ def _instantiate(factory: Callable[..., Any], label: str, fields: Mapping[str, s
         raise PluginError(f"format {label!r} does not implement the Format protocol "
                           "(a `name`, `detect(record)` and `to_trace(record, origin)`)")
     return CheckedFormat(fmt, label)
-
-
-def _summary(obj: Any) -> str:
-    doc = inspect.getdoc(obj) or ""
-    return doc.splitlines()[0] if doc else "(no description)"
