@@ -11,7 +11,8 @@ for every record), so the source text is always recoverable from the tokens.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
+from itertools import chain
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -49,26 +50,19 @@ class Dropped:
     length: int
 
 
-@dataclass(slots=True)
-class _Block:
-    """Token positions of one thought block, relative to the example start."""
-
-    start: int        # first thought token
-    end: int          # one past the block (after <|continue|>, the anchor, or the thought)
-    closing: int      # <|continue|> (lightthinker), the anchor (anllm), -1 (vanilla)
-    cache: slice
-
-
 class Layouter:
     """Turns `(Trace, thought spans)` pairs into `Example`s with one tokenizer call per batch."""
 
     def __init__(self, tokenizer, settings: LayoutSettings):
         self.tokenizer = tokenizer
         self.settings = settings
-        marker_ids = {tokenizer.get_vocab()[m] for m in MARKERS if m in tokenizer.get_vocab()}
+        vocab = tokenizer.get_vocab()           # one call: it copies the whole vocabulary each time
+        marker_ids = {vocab[m] for m in MARKERS if m in vocab}
         inserted = {settings.ids.splitter, settings.ids.continue_, settings.ids.eos, *settings.ids.cache}
         self._forbidden_in_text = np.array(sorted((set(tokenizer.all_special_ids) | inserted) - marker_ids))
         self._forbidden_in_thoughts = np.array(sorted(set(self._forbidden_in_text) | marker_ids))
+        self._encode, self._decode = _batch_codec(tokenizer)
+        self._block = _block_tokens(settings)
 
     def render_prompt(self, trace: Trace) -> str:
         system = trace.system if trace.system is not None else self.settings.system_prompt
@@ -76,24 +70,37 @@ class Layouter:
 
     def lay_out_many(self, items: Sequence[tuple[Trace, Sequence[Span]]]) -> list[Example | Dropped | RecordError]:
         """Lay out a batch; each result is an Example, a Dropped (over-long) or a RecordError."""
+        if not items:
+            return []
         texts: list[str] = []
         for trace, spans in items:
             texts += [self.render_prompt(trace), trace.preamble, trace.answer]
             texts += [trace.reasoning[s:e] for s, e in spans]
-        encoded = self.tokenizer(texts, add_special_tokens=False)["input_ids"]
-        decoded = self.tokenizer.batch_decode(encoded, skip_special_tokens=False,
-                                              clean_up_tokenization_spaces=False)
+        encoded = self._encode(texts)
+        decoded = self._decode(encoded)
+        counts = [3 + len(spans) for _, spans in items]
+        suspects = self._suspects(counts, encoded)
         results: list[Example | Dropped | RecordError] = []
         cursor = 0
-        for trace, spans in items:
-            count = 3 + len(spans)
+        for i, ((trace, _), count) in enumerate(zip(items, counts)):
             segment_ids = encoded[cursor:cursor + count]
             problem = _roundtrip_problem(trace, texts[cursor:cursor + count], decoded[cursor:cursor + count])
             cursor += count
-            if problem is None:
+            if problem is None and i in suspects:
                 problem = self._special_token_problem(trace, segment_ids)
             results.append(problem or self.assemble(trace, segment_ids))
         return results
+
+    def _suspects(self, counts: list[int], encoded: list[list[int]]) -> set[int]:
+        """The records of a batch holding a forbidden id anywhere: one vectorised pass, not one per record."""
+        kinds = np.concatenate([[0, 1, 1] + [2] * (count - 3) for count in counts]).astype(np.int8)
+        owners = np.repeat(np.arange(len(counts)), counts)
+        sizes = np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded))
+        flat = np.fromiter(chain.from_iterable(encoded), dtype=np.int64, count=int(sizes.sum()))
+        kind = np.repeat(kinds, sizes)
+        bad = ((kind == 1) & np.isin(flat, self._forbidden_in_text)) | \
+              ((kind == 2) & np.isin(flat, self._forbidden_in_thoughts))
+        return set(np.repeat(owners, sizes)[bad].tolist())
 
     def _special_token_problem(self, trace: Trace, segment_ids: list[list[int]]) -> RecordError | None:
         checks = [("preamble", segment_ids[1], self._forbidden_in_text),
@@ -111,66 +118,59 @@ class Layouter:
     def assemble(self, trace: Trace, segment_ids: Sequence[Sequence[int]]) -> Example | Dropped:
         """Lay out already-tokenised segments: [prompt, preamble, answer, thought_1, ..., thought_K]."""
         s = self.settings
-        ids: list[np.ndarray] = []
-        roles: list[np.ndarray] = []
-        thought_of: list[np.ndarray] = []
-        length = 0
-
-        def put(tokens: Sequence[int], role: Role, thought: int = -1) -> int:
-            nonlocal length
-            start = length
-            ids.append(np.asarray(tokens, dtype=np.int32))
-            roles.append(np.full(len(tokens), role, dtype=np.int8))
-            thought_of.append(np.full(len(tokens), thought, dtype=np.int16))
-            length += len(tokens)
-            return start
-
         prompt, preamble, answer, thoughts = segment_ids[0], segment_ids[1], segment_ids[2], segment_ids[3:]
-        put(prompt, Role.PROMPT)
-        put(preamble, Role.ANSWER)
-        blocks: list[_Block] = []
-        for k, thought in enumerate(thoughts):
-            start = put(thought, Role.THOUGHT, k)
-            closing, cache = -1, slice(0, 0)
-            if s.mode == "lightthinker":
-                put([s.ids.splitter], Role.SPLITTER, k)
-                first_cache = put(s.ids.cache, Role.CACHE, k)
-                cache = slice(first_cache, first_cache + s.n_cache)
-                closing = put([s.ids.continue_], Role.CONTINUE, k)
-            elif s.mode == "anllm":
-                closing = put(s.ids.cache[:1], Role.CACHE, k)
-                cache = slice(closing, closing + 1)
-            blocks.append(_Block(start=start, end=length, closing=closing, cache=cache))
-        put(answer, Role.ANSWER)
-        put([s.ids.eos], Role.EOS)
+        block, block_roles = self._block
+        ids = [*prompt, *preamble]
+        for thought in thoughts:
+            ids += thought
+            ids += block
+        ids += answer
+        ids.append(s.ids.eos)
+        input_ids = np.array(ids, dtype=np.int32)
 
-        example = self._columns(trace, np.concatenate(ids), np.concatenate(roles), np.concatenate(thought_of),
-                                blocks)
+        # Block k spans [starts[k], ends[k]): its thought's tokens, then the inserted block tokens.
+        sizes = np.fromiter(map(len, thoughts), dtype=np.int64, count=len(thoughts))
+        head = len(prompt) + len(preamble)
+        ends = head + np.cumsum(sizes + len(block))
+        starts = ends - len(block) - sizes
+        role = np.full(len(ids), Role.ANSWER, dtype=np.int8)
+        role[:len(prompt)] = Role.PROMPT
+        thought_index = np.full(len(ids), -1, dtype=np.int16)
+        if len(thoughts):
+            role[head:ends[-1]] = Role.THOUGHT
+            role[(ends - len(block))[:, None] + np.arange(len(block))] = block_roles
+            thought_index[head:ends[-1]] = np.repeat(np.arange(len(thoughts), dtype=np.int16), sizes + len(block))
+        role[-1] = Role.EOS
+
+        example = self._columns(trace, input_ids, role, thought_index, starts, ends)
         if s.max_length is None or len(example) <= s.max_length:
             return example
-        fitting = [b.end for b in blocks if b.end <= s.max_length]
-        if s.overlong == "drop" or not fitting:
+        fitting = ends[ends <= s.max_length]
+        if s.overlong == "drop" or not len(fitting):
             return Dropped(record_id=example.record_id, origin=trace.origin, length=len(example))
-        return _truncate(example, fitting[-1])
+        return _truncate(example, int(fitting[-1]))
 
     def _columns(self, trace: Trace, input_ids: np.ndarray, role: np.ndarray, thought_index: np.ndarray,
-                 blocks: list[_Block]) -> Example:
+                 starts: np.ndarray, ends: np.ndarray) -> Example:
         s = self.settings
         length = len(input_ids)
         attend_from = np.zeros(length, dtype=np.int32)
         visible_until = np.full(length, length, dtype=np.int32)
         if s.mode != "vanilla":
-            for b in blocks:
-                # lightthinker: the thought and its splitter vanish from <|continue|> on;
-                # anllm: the thought vanishes right after its anchor.
-                hide_from = b.closing if s.mode == "lightthinker" else b.closing + 1
-                visible_until[b.start:b.cache.start] = hide_from
-                if s.see_current:
-                    attend_from[b.cache] = b.start
+            # The last token of each block closes it: <|continue|> (lightthinker) or the anchor (anllm).
+            closing = ends - 1
+            # lightthinker: the thought and its splitter vanish from <|continue|> on;
+            # anllm: the thought vanishes right after its anchor.
+            if s.mode == "lightthinker":
+                hidden, hide_from = (role == Role.THOUGHT) | (role == Role.SPLITTER), closing
+            else:
+                hidden, hide_from = role == Role.THOUGHT, closing + 1
+            thought_sizes = ends - starts - len(self._block[0])
+            visible_until[hidden] = np.repeat(hide_from, thought_sizes + (s.mode == "lightthinker"))
+            if s.see_current:
+                attend_from[role == Role.CACHE] = np.repeat(starts, s.n_cache if s.mode == "lightthinker" else 1)
             if s.exclude_continue and s.mode == "lightthinker":
-                closings = [b.closing for b in blocks]
-                for here, nxt in zip(closings, closings[1:]):
-                    visible_until[here] = nxt
+                visible_until[closing[:-1]] = closing[1:]
         trained = np.isin(role, TRAINED_ROLES)
         if s.mode == "anllm":
             trained |= role == Role.CACHE
@@ -179,6 +179,16 @@ class Layouter:
                        position_ids=np.arange(length, dtype=np.int32), attend_from=attend_from,
                        visible_until=visible_until, role=role, thought_index=thought_index,
                        source=str(trace.origin) if trace.origin else "")
+
+
+def _block_tokens(s: LayoutSettings) -> tuple[list[int], np.ndarray]:
+    """The tokens inserted after every thought, and their roles."""
+    if s.mode == "lightthinker":
+        return ([s.ids.splitter, *s.ids.cache, s.ids.continue_],
+                np.array([Role.SPLITTER] + [Role.CACHE] * s.n_cache + [Role.CONTINUE], dtype=np.int8))
+    if s.mode == "anllm":
+        return [s.ids.cache[0]], np.array([Role.CACHE], dtype=np.int8)
+    return [], np.zeros(0, dtype=np.int8)
 
 
 def _truncate(example: Example, keep: int) -> Example:
@@ -202,3 +212,27 @@ def _roundtrip_problem(trace: Trace, texts: list[str], decoded: list[str]) -> Re
                                f"(byte-level) tokenizer", origin=trace.origin, record_id=trace.record_id,
                                field=name, reason="tokenizer_roundtrip")
     return None
+
+
+def _batch_codec(tokenizer) -> tuple[Callable[[list[str]], list[list[int]]], Callable[[list[list[int]]], list[str]]]:
+    """Batch encode (no added special tokens) and decode (nothing skipped, no clean-up) for `tokenizer`.
+
+    For a plain `TokenizersBackend` this calls its Rust tokenizer directly, which is exactly what
+    `tokenizer(texts)` and `batch_decode` run, minus their per-segment Python conversion (a third of
+    the layout's time at ~100 segments a record). Anything else goes through the tokenizer's own API.
+    """
+    from transformers.tokenization_utils_base import PreTrainedTokenizerBase
+    from transformers.tokenization_utils_tokenizers import TokenizersBackend
+
+    cls = type(tokenizer)
+    backend = getattr(tokenizer, "backend_tokenizer", None)
+    plain = (isinstance(tokenizer, TokenizersBackend) and backend is not None
+             and all(getattr(cls, name) is getattr(TokenizersBackend, name) for name in ("_encode_plus", "_decode"))
+             and all(getattr(cls, name) is getattr(PreTrainedTokenizerBase, name)
+                     for name in ("__call__", "batch_decode", "decode"))
+             and not tokenizer.split_special_tokens and not backend.encode_special_tokens)
+    if plain:
+        return (lambda texts: [e.ids for e in backend.encode_batch(texts, add_special_tokens=False)],
+                lambda ids: backend.decode_batch(ids, skip_special_tokens=False))
+    return (lambda texts: tokenizer(texts, add_special_tokens=False)["input_ids"],
+            lambda ids: tokenizer.batch_decode(ids, skip_special_tokens=False, clean_up_tokenization_spaces=False))

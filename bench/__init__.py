@@ -1,0 +1,1 @@
+"""Benchmarks: scripts that print figures and ratios to a baseline run in the same process."""

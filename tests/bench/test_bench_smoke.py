@@ -1,0 +1,49 @@
+"""The benchmarks still run: `bench/build.py --quick` and `bench/memory.py --quick` print their tables.
+
+Run as users run them (a subprocess each); nothing here looks at a timing, only that every figure
+of the table is there with a verdict, and that the baseline still does the same job as the build.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def run_bench(script: str, out: Path) -> str:
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}
+    done = subprocess.run([sys.executable, str(REPO / "bench" / script), "--quick", "--out", str(out)],
+                          cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
+@pytest.mark.slow
+def test_build_benchmark_prints_every_figure_with_a_verdict(tmp_path):
+    out = run_bench("build.py", tmp_path)
+    lines = {line.split("  ")[0]: line for line in out.splitlines()}
+    assert out.startswith("ltdata build benchmark: 48 records, ")
+    for name in ("raw tokenizer, whole records, 1 thread", "raw tokenizer, build's segments, 1 thread",
+                 "build, 1 worker", "build, 2 workers"):
+        assert " wall " in lines[name] and " cpu " in lines[name]
+    for name in ("build 1 worker / faster raw tokenizer", "build 1 worker / reference-style",
+                 "speed-up 1 -> 2 workers (wall)", "bytes per token on disk"):
+        assert lines[name].endswith(("PASS", "MISS")), lines[name]
+    assert "equals its shard row (ids, labels, mask): True" in out
+    assert sorted(p.name for p in tmp_path.glob("build-*w")) == ["build-1w", "build-2w"]
+
+
+@pytest.mark.slow
+def test_memory_benchmark_prints_both_peaks_and_the_ratio(tmp_path):
+    out = run_bench("memory.py", tmp_path)
+    lines = out.splitlines()
+    assert lines[0].startswith("ltdata build memory: 1 worker(s), shard_size 4")
+    assert any(line.startswith("8 records (") and "2 shards" in line and "MiB sampled" in line for line in lines)
+    assert any(line.startswith("80 records (") and "20 shards" in line for line in lines)
+    ratios = [line for line in lines if line.startswith("peak worker RSS 10X / X")]
+    assert len(ratios) == 2 and all(line.endswith(("PASS", "MISS")) for line in ratios)
