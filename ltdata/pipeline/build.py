@@ -30,6 +30,8 @@ from ltdata.splitters import make_splitter
 from ltdata.shards.schema import SCHEMA_VERSION
 
 SAMPLE_DATA = Path(__file__).resolve().parents[1] / "sample_data"
+# imported by each local worker process as it starts (the task module pulls in transformers)
+WORKER_PRELOAD = ("ltdata.pipeline.task", "transformers.models.auto.tokenization_auto")
 __all__ = ["PLAN_FILE", "REJECTS", "SAMPLE_DATA", "BuildResult", "build"]
 
 
@@ -65,6 +67,14 @@ def build(source: Any = None, output: str | os.PathLike | None = None, config: B
     prepare_output(out, cfg)
 
     plan = _plan_memory(source, out, cfg) if memory else _plan_files(cfg.input or [str(SAMPLE_DATA)], cfg)
+    # the cluster starts first: its workers import transformers while the driver loads the tokenizer
+    with dask_client(workers=cfg.workers, processes=cfg.processes, scheduler=cfg.scheduler,
+                     preload=WORKER_PRELOAD) as client:
+        return _run(cfg, out, plan, client)
+
+
+def _run(cfg: BuildConfig, out: Path, plan: _Plan, client) -> BuildResult:
+    """Prepare the layout, check the plan against a previous run, run the missing tasks, finish."""
     current = prepared(cfg)
     make_splitter(cfg.splitter, cfg.splitter_options, tokenizer=current.tokenizer)  # a bad plugin fails here, once
     staged = stage_tokenizer(current.tokenizer, out)
@@ -83,12 +93,8 @@ def build(source: Any = None, output: str | os.PathLike | None = None, config: B
                    on_error=cfg.on_error)
     results = {t.index: r for t in plan.tasks if (r := load_part(out, t.index)) is not None}
     todo = [t for t in plan.tasks if t.index not in results]
-    if todo:
-        with dask_client(workers=cfg.workers, processes=cfg.processes, scheduler=cfg.scheduler) as client:
-            for result in run_tasks(client, run_task, todo, progress=cfg.progress, description="ltdata build",
-                                    job=job):
-                results[result.index] = result
-
+    for result in run_tasks(client, run_task, todo, progress=cfg.progress, description="ltdata build", job=job):
+        results[result.index] = result
     ordered = [results[t.index] for t in plan.tasks]
     data = manifest(cfg, plan.inputs, plan.names, ordered, fingerprint=fingerprint, tokenizer_source=cfg.tokenizer,
                     tok_hash=tok_hash, prepared=current.layout)

@@ -14,8 +14,13 @@ from ltdata.errors import ConfigError
 
 
 @contextmanager
-def dask_client(*, workers: int | None, processes: bool, scheduler: str | None) -> Iterator["Client"]:
-    """A connected client; the local cluster (if we made one) closes on exit."""
+def dask_client(*, workers: int | None, processes: bool, scheduler: str | None,
+                preload: Sequence[str] = ()) -> Iterator["Client"]:
+    """A connected client; the local cluster (if we made one) closes on exit.
+
+    `preload`: modules each local worker process imports as it starts (Dask's worker preload), so
+    heavy imports happen while the driver is still preparing, not when the first task arrives.
+    """
     from distributed import Client, LocalCluster
 
     if scheduler:
@@ -29,8 +34,8 @@ def dask_client(*, workers: int | None, processes: bool, scheduler: str | None) 
     n_workers = workers or os.cpu_count() or 1
     # the scheduler's HTTP endpoint always listens; a free port keeps concurrent builds from warning
     with LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=processes, dashboard_address=":0",
-                      scheduler_kwargs={"dashboard": False}, silence_logs=logging.ERROR) as cluster, \
-            Client(cluster) as client:
+                      scheduler_kwargs={"dashboard": False}, silence_logs=logging.ERROR,
+                      preload=list(preload) if processes else []) as cluster, Client(cluster) as client:
         yield client
 
 
