@@ -1,7 +1,4 @@
-"""The README's "Author your own dataset" code runs as written (from a checkout, writing under out/).
-
-Until that section is in README.md, the snippet is read from examples/authoring/README_SNIPPET.md.
-"""
+"""The README's "Author your own dataset" code runs as written (from a checkout, writing under out/)."""
 from __future__ import annotations
 
 import re
@@ -18,15 +15,12 @@ HEADING = "## Author your own dataset"
 
 def authoring_snippet() -> tuple[str, str]:
     """(where, code): the first ```python block under the heading, up to the next `## ` heading."""
-    for path in (ROOT / "README.md", ROOT / "examples" / "authoring" / "README_SNIPPET.md"):
-        text = path.read_text(encoding="utf-8")
-        if HEADING in text.splitlines():
-            section = text.split(HEADING + "\n", 1)[1]
-            section = re.split(r"^## ", section, maxsplit=1, flags=re.M)[0]
-            block = re.search(r"^```python\n(.*?)^```", section, flags=re.S | re.M)
-            assert block, f"{path}: no ```python block under {HEADING!r}"
-            return f"{path.name}: {HEADING}", block.group(1)
-    raise AssertionError(f"neither README.md nor README_SNIPPET.md has a {HEADING!r} section")
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert HEADING in text.splitlines(), f"README.md has no {HEADING!r} section"
+    section = re.split(r"^## ", text.split(HEADING + "\n", 1)[1], maxsplit=1, flags=re.M)[0]
+    block = re.search(r"^```python\n(.*?)^```", section, flags=re.S | re.M)
+    assert block, f"README.md: no ```python block under {HEADING!r}"
+    return f"README.md: {HEADING}", block.group(1)
 
 
 @pytest.mark.slow
