@@ -53,14 +53,20 @@ def _flag_kwargs(hint: Any, default: Any) -> dict[str, Any]:
     return {"type": _none_or(parse) if optional else parse}
 
 
+METAVARS = {"curriculum": "DIR", "output_dir": "DIR", "resume": "DIR|auto"}
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", metavar="FILE", help="YAML config or preset name (tiny, qwen2.5-7b, "
                                                           "llama3.1-8b); the flags below override it")
     parser.add_argument("--print-config", action="store_true", help="print the resolved config and exit")
     for name, hint, default, help_text in config_fields():
         shown = "" if default in (None, [], {}, "") else f" (default: {default})"
+        kwargs = _flag_kwargs(hint, default)
+        if name in METAVARS:
+            kwargs["metavar"] = METAVARS[name]
         parser.add_argument("--" + name.replace("_", "-"), dest=name, default=argparse.SUPPRESS,
-                            help=help_text + shown, **_flag_kwargs(hint, default))
+                            help=help_text + shown, **kwargs)
 
 
 def resolve_config(args: argparse.Namespace) -> TrainConfig:

@@ -2,9 +2,11 @@
 
     from ltrain.train import TrainConfig, train
     records = train(TrainConfig.from_yaml("tiny", data=["out/tiny"]))   # one dict per optimizer step
+    records = train(TrainConfig.from_yaml("tiny", curriculum="out/curriculum-warmup"))   # its stages in order
 
 Modules: config (TrainConfig), recipe (Recipe, train), model / embeddings (loading, new-token rows),
-data (the step sampler), loss, ds_config, checkpoint, progress (logging), plan (memory per GPU).
+data (the step samplers), curriculum (a built curriculum's stages as steps), loss, ds_config,
+checkpoint, progress (logging), plan (memory per GPU).
 Heavy imports (torch, deepspeed) wait until `Recipe` or `make_plan` is used.
 """
 from ltrain.train.config import TrainConfig

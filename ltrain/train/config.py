@@ -37,9 +37,16 @@ class TrainConfig:
     model: str = _opt("", "base model: a local directory or hub id for AutoModelForCausalLM.from_pretrained "
                           "(an ltrain checkpoint continues a curriculum: its new-token rows are kept), or a "
                           "config.json / bundled config name (tiny-qwen2, tiny-llama) for random weights")
-    data: list[str] = _opt([], "ltdata build output directories (any one mode; they must share a tokenizer)")
+    data: list[str] = _opt([], "ltdata build output directories (any one mode; they must share a tokenizer); "
+                               "a --data flag replaces a preset's curriculum")
+    curriculum: str | None = _opt(None, "a built curriculum (`ltdata build --config pipelines/curriculum-*.yaml` "
+                                        "output) instead of data: its stages run in order, each on exactly "
+                                        "its plan's samples in plan order (a stage's short last global batch "
+                                        "sits out), under one LR schedule over all their steps; a "
+                                        "--curriculum flag replaces a preset's data")
     output_dir: str = _opt("ltrain-out", "where checkpoints (step-NNNNNN/), log.jsonl and `latest` go")
-    stage: str = _opt("main", "name of this curriculum stage, recorded in every checkpoint's ltrain.json")
+    stage: str = _opt("main", "name of this run's stage, recorded in log.jsonl and every checkpoint's ltrain.json "
+                              "(a curriculum records its own stage names instead)")
     attn_implementation: Attention = _opt("sdpa", "sdpa or eager (the 4D float mask) or flex_attention "
                                                   "(a BlockMask; GPU only)")
     bf16: bool = _opt(False, "bfloat16 weights and activations (fp32 master weights in the optimizer)")
@@ -53,8 +60,10 @@ class TrainConfig:
                                         "(which samples form a step is unchanged)")
     pad_to_multiple_of: int | None = _opt(8, "pad each micro-batch to a multiple of this many tokens")
     num_workers: int = _opt(0, "DataLoader worker processes building masks ahead of the model")
-    epochs: int = _opt(1, "passes over the data (each epoch reshuffled from seed and epoch)")
-    max_steps: int | None = _opt(None, "optimizer steps in total; None = epochs x steps per epoch")
+    epochs: int = _opt(1, "passes over the data (each epoch reshuffled from seed and epoch); not used by a "
+                          "curriculum, whose recipe sets each stage's length")
+    max_steps: int | None = _opt(None, "optimizer steps in total; None = epochs x steps per epoch (with a "
+                                       "curriculum: stop after this many steps, None = run every stage to its end)")
     lr: float = _opt(2e-5, "peak learning rate")
     lr_schedule: Schedule = _opt("cosine", "learning-rate schedule after warmup (decays to 0)")
     warmup_ratio: float = _opt(0.05, "warmup steps as a fraction of all steps")
@@ -76,7 +85,8 @@ class TrainConfig:
     loss_chunk_tokens: int = _opt(4096, "label positions per chunk of the fp32 cross-entropy (bounds its memory)")
     log_every: int = _opt(1, "print (and write to log.jsonl) every N optimizer steps")
     save_every_steps: int | None = _opt(None, "save a checkpoint every N optimizer steps; None = off")
-    save_every_epochs: int | None = _opt(1, "save a checkpoint every N epochs; None = off")
+    save_every_epochs: int | None = _opt(1, "save a checkpoint every N epochs (with a curriculum: at the end of "
+                                            "every N-th stage); None = off")
     keep_last: int | None = _opt(None, "keep only the newest N checkpoints; None = keep all")
     save_optimizer_state: bool = _opt(True, "also save the DeepSpeed state needed to resume (large for 7B)")
     resume: str | None = _opt(None, "a checkpoint directory to continue from, or auto (the newest in "
@@ -95,7 +105,10 @@ class TrainConfig:
         ok = lambda *names: not bad.intersection(names)   # noqa: E731 (skip checks on mistyped keys)
         if ok("model") and not self.model:
             out.append("model: required (a model directory or hub id)")
-        if ok("data") and not self.data:
+        if ok("data", "curriculum") and self.data and self.curriculum is not None:
+            out.append(f"curriculum: give data or curriculum, not both (the curriculum {self.curriculum} names "
+                       f"its own data; data is {self.data})")
+        elif ok("data", "curriculum") and not self.data and self.curriculum is None:
             out.append("data: required (one or more `ltdata build` output directories)")
         for name in ("micro_batch_size", "global_batch_size", "gradient_accumulation_steps", "epochs", "max_steps",
                      "log_every", "save_every_steps", "save_every_epochs", "keep_last", "pad_to_multiple_of",
@@ -169,8 +182,13 @@ class TrainConfig:
 
     @classmethod
     def from_yaml(cls, path: str | Path, **overrides: Any) -> "TrainConfig":
-        """Load a preset; keyword overrides win over the file (as CLI flags do)."""
+        """Load a preset; keyword overrides win over the file (as CLI flags do). An override of `data` or
+        `curriculum` replaces the file's other one too: both say what the run trains on."""
         values = load_yaml_mapping(resolve_preset(path))
+        if overrides.get("curriculum") is not None and "data" not in overrides:
+            values.pop("data", None)
+        if overrides.get("data") and "curriculum" not in overrides:
+            values.pop("curriculum", None)
         values.update(overrides)
         return cls.from_dict(values, source=str(path))
 

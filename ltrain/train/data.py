@@ -1,9 +1,10 @@
 """Shards -> this rank's micro-batches -> the collator.
 
 The data order is a function of (seed, epoch, global batch) only: step s of epoch e is the slice s
-of a seeded permutation, split into micro-batches across ranks and accumulation steps. So the same
-samples form each optimizer step whatever the world size or micro-batch size (a 1-rank and an
-8-rank run follow the same loss curve), and resuming at step s needs nothing but s.
+of a seeded permutation (or, for a curriculum, row s of its fixed plan), split into micro-batches
+across ranks and accumulation steps. So the same samples form each optimizer step whatever the
+world size or micro-batch size (a 1-rank and an 8-rank run follow the same loss curve), and
+resuming at step s needs nothing but s.
 """
 from __future__ import annotations
 
@@ -60,24 +61,29 @@ def read_data_info(paths: list[str]) -> DataInfo:
                     token_descriptions=dict(first["token_descriptions"]))
 
 
-class StepSampler(torch.utils.data.Sampler):
-    """Yields this rank's micro-batches (lists of sample indices), `accumulation` per optimizer step."""
+class StepBatches(torch.utils.data.Sampler):
+    """Yields this rank's micro-batches (lists of sample indices), `accumulation` per optimizer step.
+
+    Subclasses say which samples form each step (`batch_indices`); how a step is bucketed by length
+    and split over ranks and accumulation is the same for every data order.
+    """
 
     def __init__(self, lengths: np.ndarray, *, micro_batch: int, accumulation: int, world_size: int, rank: int,
-                 seed: int, total_steps: int, start_step: int = 0, bucket_by_length: bool = True):
+                 total_steps: int, start_step: int = 0, bucket_by_length: bool = True):
         self.lengths = np.asarray(lengths)
         self.micro_batch, self.accumulation = micro_batch, accumulation
         self.world_size, self.rank = world_size, rank
         self.global_batch = micro_batch * accumulation * world_size
-        self.steps_per_epoch = steps_per_epoch(len(self.lengths), self.global_batch)
-        self.seed, self.bucket = seed, bucket_by_length
+        self.bucket = bucket_by_length
         self.total_steps, self.start_step = total_steps, start_step
+
+    def batch_indices(self, step: int) -> np.ndarray:
+        """The samples of optimizer step `step` (dataset indices, before bucketing)."""
+        raise NotImplementedError
 
     def step_samples(self, step: int) -> np.ndarray:
         """The global batch of optimizer step `step`, in micro-batch order (longest first if bucketing)."""
-        epoch, offset = divmod(step, self.steps_per_epoch)
-        order = np.random.default_rng([self.seed, epoch]).permutation(len(self.lengths))
-        batch = order[offset * self.global_batch:(offset + 1) * self.global_batch]
+        batch = self.batch_indices(step)
         if self.bucket:
             batch = batch[np.argsort(-self.lengths[batch], kind="stable")]
         return batch
@@ -99,6 +105,33 @@ class StepSampler(torch.utils.data.Sampler):
 
     def __len__(self) -> int:
         return (self.total_steps - self.start_step) * self.accumulation
+
+
+class StepSampler(StepBatches):
+    """Epochs of seeded permutations: step s of epoch e is slice s of permutation (seed, e)."""
+
+    def __init__(self, lengths: np.ndarray, *, seed: int, **kwargs):
+        super().__init__(lengths, **kwargs)
+        self.seed = seed
+        self.steps_per_epoch = steps_per_epoch(len(self.lengths), self.global_batch)
+
+    def batch_indices(self, step: int) -> np.ndarray:
+        epoch, offset = divmod(step, self.steps_per_epoch)
+        order = np.random.default_rng([self.seed, epoch]).permutation(len(self.lengths))
+        return order[offset * self.global_batch:(offset + 1) * self.global_batch]
+
+
+class PlanSampler(StepBatches):
+    """A fixed order (a curriculum's): row s of `steps` [total steps, global batch] is step s's samples."""
+
+    def __init__(self, lengths: np.ndarray, steps: np.ndarray, **kwargs):
+        super().__init__(lengths, total_steps=len(steps), **kwargs)
+        if steps.ndim != 2 or steps.shape[1] != self.global_batch:
+            raise ValueError(f"steps: expected shape [steps, {self.global_batch}], got {list(steps.shape)}")
+        self.steps = steps
+
+    def batch_indices(self, step: int) -> np.ndarray:
+        return self.steps[step]
 
 
 def steps_per_epoch(samples: int, global_batch: int) -> int:

@@ -8,6 +8,7 @@ recipe's forward (bf16, sdpa with a 4D mask, logits only where a label follows).
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -116,9 +117,13 @@ def _row(label, stage, offload, params_off, states, gpu_total, cpu, activations)
                      activations=activations, cpu=cpu)
 
 
-def mean_sample_tokens(data: list[str]) -> float | None:
-    """Mean tokens per sample over the build directories that exist (None if none does)."""
+def mean_sample_tokens(data: list[str], curriculum: str | None = None) -> float | None:
+    """Mean tokens per sample over the build directories that exist, or over every sample a built
+    curriculum trains (None if there is none)."""
     tokens = rows = 0
+    if curriculum is not None and (Path(curriculum) / "curriculum.json").exists():
+        stages = json.loads((Path(curriculum) / "curriculum.json").read_text(encoding="utf-8"))["stages"]
+        tokens, rows = sum(s["tokens"] for s in stages), sum(s["samples"] for s in stages)
     for path in data:
         if (Path(path) / "manifest.json").exists():
             counts = read_manifest(path)["counts"]
@@ -139,7 +144,7 @@ def make_plan(cfg: TrainConfig, *, gpus_per_node: int, nodes: int = 1, seq_len: 
     global_batch = cfg.global_batch(world)
     acts = activation_bytes(config, micro_batch=cfg.micro_batch_size, seq_len=seq_len,
                             checkpointing=cfg.gradient_checkpointing)
-    mean = mean_sample_tokens(cfg.data)
+    mean = mean_sample_tokens(cfg.data, cfg.curriculum)
     rows = memory_rows(total, largest, gpus_per_node=gpus_per_node, nodes=nodes, activations=sum(acts.values()))
     chosen = next(r.label for r in rows if (r.zero_stage, r.offload_optimizer, r.offload_params)
                   == (cfg.zero_stage, cfg.offload_optimizer, cfg.offload_params))

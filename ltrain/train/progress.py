@@ -1,7 +1,8 @@
 """What a run tells its user: a line per logged step on stdout, every step in log.jsonl, a tqdm bar.
 
 Only rank 0 speaks. log.jsonl is the machine-readable loss curve (one JSON object per optimizer
-step); on resume the entries after the resumed step are cut, so the file stays one clean curve.
+step, naming its stage); on resume the entries after the resumed step are cut, so the file stays
+one clean curve.
 """
 from __future__ import annotations
 
@@ -45,7 +46,9 @@ class TrainLogger:
             f.write(json.dumps(record) + "\n")
         if self.bar is not None:
             self.bar.update(1)
-            self.bar.set_postfix(loss=f"{record['loss']:.4f}", lr=f"{record['lr']:.2e}")
+            staged = record.get("epoch") is None   # a curriculum step
+            stage = {"stage": f"{record['stage']} {record['stage_step']}/{record['stage_steps']}"} if staged else {}
+            self.bar.set_postfix(**stage, loss=f"{record['loss']:.4f}", lr=f"{record['lr']:.2e}")
         if record["step"] % self.log_every == 0:
             self.info(format_step(record))
 
@@ -56,8 +59,11 @@ class TrainLogger:
 
 
 def format_step(r: dict) -> str:
+    """One log line; a curriculum's steps (epoch None) say their stage and their step within it."""
     norm = f" | grad-norm {r['grad_norm']:.3f}" if r.get("grad_norm") is not None else ""
-    return (f"step {r['step']}/{r['total_steps']} | epoch {r['epoch']:.2f} | loss {r['loss']:.4f} | "
+    where = (f"epoch {r['epoch']:.2f}" if r.get("epoch") is not None
+             else f"stage {r['stage']} {r['stage_step']}/{r['stage_steps']}")
+    return (f"step {r['step']}/{r['total_steps']} | {where} | loss {r['loss']:.4f} | "
             f"lr {r['lr']:.3e}{norm} | {r['tokens_per_s']:,.0f} tok/s")
 
 

@@ -5,6 +5,9 @@ the label tokens of the whole step are counted over all ranks (N), and each micr
 sum(token losses) x world / N without DeepSpeed's 1/accumulation scaling; DeepSpeed then averages
 the gradients over the ranks. So the step's gradient is that of the mean token loss over the whole
 global batch, however it is split (spec §4.5: the reference normalised per rank).
+
+With a curriculum the stages run back to back as one run: one sampler over their plans, one LR
+schedule (warmup, then decay) over all their steps, and every record and checkpoint names its stage.
 """
 from __future__ import annotations
 
@@ -18,7 +21,8 @@ from ltdata.errors import ConfigError
 from ltrain.train.checkpoint import (checkpoints, latest_checkpoint, load_state, read_metadata, resolve_resume,
                                      save_checkpoint, step_dir)
 from ltrain.train.config import TrainConfig
-from ltrain.train.data import StepSampler, build_loader, read_data_info, steps_per_epoch
+from ltrain.train.curriculum import describe, open_curriculum
+from ltrain.train.data import PlanSampler, StepSampler, build_loader, read_data_info, steps_per_epoch
 from ltrain.train.distributed import all_reduce_sum, init_distributed
 from ltrain.train.ds_config import deepspeed_config, torch_optimizer
 from ltrain.train.embeddings import prepare_embeddings
@@ -27,8 +31,8 @@ from ltrain.train.model import load_model, model_config
 from ltrain.train.progress import TrainLogger
 
 # keys whose change would make a resumed run diverge from the curve it continues
-CURVE_KEYS = ("model", "data", "seed", "bucket_by_length", "epochs", "max_steps", "lr", "lr_schedule",
-              "warmup_ratio", "warmup_steps", "weight_decay", "adam_beta1", "adam_beta2", "adam_eps",
+CURVE_KEYS = ("model", "data", "curriculum", "seed", "bucket_by_length", "epochs", "max_steps", "lr",
+              "lr_schedule", "warmup_ratio", "warmup_steps", "weight_decay", "adam_beta1", "adam_beta2", "adam_eps",
               "max_grad_norm", "zero_stage", "bf16", "optimizer")
 MODEL_COLUMNS = ("input_ids", "labels", "position_ids", "attend_from", "visible_until")
 SCHEDULES = {"cosine": "cosine", "linear": "linear", "constant": "constant_with_warmup"}
@@ -39,6 +43,7 @@ class Recipe:
         self.cfg = config
         self.step = 0
         self.engine = None
+        self.curriculum = None
 
     # -- setup ----------------------------------------------------------------------------------
     def setup(self) -> "Recipe":
@@ -60,9 +65,17 @@ class Recipe:
         self.engine = self._initialize(loaded.model)
         if resume_from is not None:
             self._resume(resume_from)
-        self.logger.info(f"{world} rank(s), {self.data.mode} shards, {len(self.dataset)} samples, global batch "
-                         f"{self.sampler.global_batch} = {cfg.micro_batch_size} x {self.accumulation} x {world}, "
-                         f"{self.total_steps} steps ({self.sampler.steps_per_epoch}/epoch), ZeRO-{cfg.zero_stage}")
+        if self.curriculum is None:
+            what, per = f"{self.data.mode} shards, {len(self.dataset)} samples", f"{self.sampler.steps_per_epoch}/epoch"
+        else:
+            what, per = f"curriculum {cfg.curriculum} ({len(self.curriculum.stages)} stages)", "one LR schedule"
+        self.logger.info(f"{world} rank(s), {what}, global batch {self.sampler.global_batch} = "
+                         f"{cfg.micro_batch_size} x {self.accumulation} x {world}, {self.total_steps} steps ({per}), "
+                         f"ZeRO-{cfg.zero_stage}")
+        if self.curriculum is not None:
+            for line in describe(self.curriculum, self.sampler.global_batch, total_steps=self.total_steps,
+                                 epochs=cfg.epochs):
+                self.logger.info(line)
         return self
 
     def _setup_data(self) -> None:
@@ -70,23 +83,35 @@ class Recipe:
         from ltdata.loading import Collator, ShardDataset
 
         cfg, world = self.cfg, self.ranks.world_size
-        self.data = read_data_info(cfg.data)
-        self.tokenizer = AutoTokenizer.from_pretrained(str(self.data.tokenizer_dir))
-        self.dataset = ShardDataset(cfg.data, columns=MODEL_COLUMNS)
         self.accumulation = cfg.accumulation_steps(world)
-        per_epoch = steps_per_epoch(len(self.dataset), cfg.global_batch(world))
-        self.total_steps = cfg.max_steps if cfg.max_steps is not None else cfg.epochs * per_epoch
-        self.sampler = StepSampler(self.dataset.lengths, micro_batch=cfg.micro_batch_size,
-                                   accumulation=self.accumulation, world_size=world, rank=self.ranks.rank,
-                                   seed=cfg.seed, total_steps=self.total_steps, bucket_by_length=cfg.bucket_by_length)
+        split = dict(micro_batch=cfg.micro_batch_size, accumulation=self.accumulation, world_size=world,
+                     rank=self.ranks.rank, bucket_by_length=cfg.bucket_by_length)
         self.logger = TrainLogger(cfg.output_dir, main=self.ranks.main, progress=cfg.progress,
                                   log_every=cfg.log_every)
+        if cfg.curriculum is not None:
+            self._setup_curriculum(split)
+        else:
+            self.data = read_data_info(cfg.data)
+            self.dataset = ShardDataset(cfg.data, columns=MODEL_COLUMNS)
+            per_epoch = steps_per_epoch(len(self.dataset), cfg.global_batch(world))
+            self.total_steps = cfg.max_steps if cfg.max_steps is not None else cfg.epochs * per_epoch
+            self.sampler = StepSampler(self.dataset.lengths, seed=cfg.seed, total_steps=self.total_steps, **split)
+        self.tokenizer = AutoTokenizer.from_pretrained(str(self.data.tokenizer_dir))
         flex = cfg.attn_implementation == "flex_attention"
         # masks are built where the batch is collated: on the device, unless DataLoader workers collate
         self.collator = Collator(self._pad_id(), mask="block" if flex else "additive",
                                  dtype=torch.bfloat16 if cfg.bf16 else torch.float32,
                                  pad_to_multiple_of=cfg.pad_to_multiple_of,
                                  device=self.ranks.device if cfg.num_workers == 0 else "cpu")
+
+    def _setup_curriculum(self, split: dict) -> None:
+        """The stages' plans as one fixed step order over one dataset; the covering build's tokenizer."""
+        cfg = self.cfg
+        global_batch = cfg.global_batch(self.ranks.world_size)
+        run = open_curriculum(cfg.curriculum, global_batch=global_batch, columns=MODEL_COLUMNS)
+        self.curriculum, self.data, self.dataset = run, run.data, run.dataset
+        self.total_steps = min(run.total_steps, cfg.max_steps or run.total_steps)
+        self.sampler = PlanSampler(run.lengths, run.steps[:self.total_steps], **split)
 
     def _resume_path(self) -> Path | None:
         cfg = self.cfg
@@ -140,10 +165,18 @@ class Recipe:
             if saved.get(key) != now:
                 problems.append(f"resume: {key} was {saved.get(key)} in {path}, is {now} now (the DeepSpeed "
                                 f"state is partitioned per rank and the data order per global batch)")
+        if self.curriculum is not None:
+            changed = self.curriculum.changed_files(saved.get("curriculum_files"))
+            if changed:
+                problems.append(f"resume: the curriculum {self.cfg.curriculum} changed since {path} was saved "
+                                f"({', '.join(changed)} differ); resume with the plan it was saved with, or "
+                                f"start a new output_dir")
         if problems:
             raise ConfigError(problems)
         self.step = load_state(self.engine, path, ranks=self.ranks)
-        self.logger.info(f"resumed from {path} at step {self.step}")
+        stage = self._stage_fields(self.step)
+        self.logger.info(f"resumed from {path} at step {self.step} (stage {stage['stage']!r}, its step "
+                         f"{stage['stage_step']} of {stage['stage_steps']})")
 
     # -- training -------------------------------------------------------------------------------
     def train(self) -> list[dict]:
@@ -156,6 +189,7 @@ class Recipe:
         records = []
         self.engine.train()
         while self.step < self.total_steps:
+            self._announce_stage()
             started = time.perf_counter()
             lr = self.engine.get_lr()[0]
             loss, labels = self._optimizer_step([next(batches) for _ in range(self.accumulation)])
@@ -163,8 +197,8 @@ class Recipe:
             seconds = time.perf_counter() - started
             tokens = sampler.step_tokens(self.step - 1)
             norm = self.engine.get_global_grad_norm()
-            record = {"step": self.step, "total_steps": self.total_steps,
-                      "epoch": self.step / sampler.steps_per_epoch, "loss": loss, "lr": lr,
+            record = {"step": self.step, "total_steps": self.total_steps, "epoch": self._epoch(),
+                      **self._stage_fields(self.step), "loss": loss, "lr": lr,
                       "grad_norm": None if norm is None else float(norm), "tokens": tokens,
                       "label_tokens": labels, "tokens_per_s": tokens / seconds, "seconds": seconds}
             records.append(record)
@@ -192,24 +226,48 @@ class Recipe:
         (total,) = all_reduce_sum([total], self.ranks.device)
         return total / max(labels, 1.0), int(labels)
 
+    def _epoch(self) -> float | None:
+        """Passes over the data; None for a curriculum (its records count steps within the stage)."""
+        return None if self.curriculum is not None else self.step / self.sampler.steps_per_epoch
+
+    def _stage_fields(self, step: int) -> dict:
+        """The stage of the step that brought the run to `step` steps, and that step's place in it."""
+        if self.curriculum is None:
+            return {"stage": self.cfg.stage, "stage_index": 0, "stage_step": step, "stage_steps": self.total_steps}
+        return self.curriculum.position(step)
+
+    def _announce_stage(self) -> None:
+        if self.curriculum is None:
+            return
+        stage, count = self.curriculum.stage_at(self.step), len(self.curriculum.stages)
+        if self.step == stage.first_step or self.step == self.sampler.start_step:
+            self.logger.info(f"stage {stage.index + 1}/{count} {stage.name!r} ({stage.data.mode}): its step "
+                             f"{self.step - stage.first_step + 1} of {stage.steps}")
+
     def _save_due(self) -> bool:
         cfg, step = self.cfg, self.step
-        return (step == self.total_steps
-                or (cfg.save_every_steps is not None and step % cfg.save_every_steps == 0)
-                or (cfg.save_every_epochs is not None
-                    and step % (cfg.save_every_epochs * self.sampler.steps_per_epoch) == 0))
+        if step == self.total_steps or (cfg.save_every_steps is not None and step % cfg.save_every_steps == 0):
+            return True
+        if cfg.save_every_epochs is None:
+            return False
+        if self.curriculum is None:
+            return step % (cfg.save_every_epochs * self.sampler.steps_per_epoch) == 0
+        stage = self.curriculum.stage_at(step - 1)
+        return step == stage.end and (stage.index + 1) % cfg.save_every_epochs == 0
 
     # -- checkpoints ----------------------------------------------------------------------------
     def metadata(self) -> dict:
         """ltrain.json (the Checkpoints contract)."""
         from ltrain import __version__
 
-        d = self.data
+        run = self.curriculum
+        d = self.data if run is None else run.stage_at(max(self.step - 1, 0)).data
         return {"special_tokens": d.special_tokens, "mode": d.mode, "cache_tokens": d.cache_tokens,
                 "template": d.template, "see_current": d.see_current, "config": self.cfg.to_dict(),
-                "stage": self.cfg.stage, "step": self.step, "epoch": self.step / self.sampler.steps_per_epoch,
+                **self._stage_fields(self.step), "step": self.step, "epoch": self._epoch(),
+                "curriculum": self.cfg.curriculum, "curriculum_files": None if run is None else run.files,
                 "world_size": self.ranks.world_size, "global_batch_size": self.sampler.global_batch,
-                "tokenizer_hash": d.tokenizer_hash, "ltrain_version": __version__}
+                "tokenizer_hash": self.data.tokenizer_hash, "ltrain_version": __version__}
 
     def save_checkpoint(self) -> Path:
         """Save step-NNNNNN/ under output_dir (every rank must call this)."""
