@@ -4,7 +4,8 @@ Nothing depends on how many workers built the data or how many ranks will train:
 numpy generators seeded by (seed, stage, source, pass); sources are interleaved by a fixed weighted
 schedule (the k-th sample of source s sits at position (k + 1/2) / weight_s), so the first N samples
 hold each source in its ratio at every point of the stage; each rank takes its slice of the one global
-order, and a resumed run skips the samples already consumed.
+order (`for_rank`, for trainers that stride; `ltrain train` splits each global batch instead), and a
+resumed run skips the samples already consumed.
 """
 from __future__ import annotations
 
