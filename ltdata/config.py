@@ -102,11 +102,7 @@ class BuildConfig:
         """Build from a mapping (YAML or keywords), rejecting unknown keys with a suggestion."""
         known = {f.name for f in fields(cls)}
         normalised = {str(k).replace("-", "_"): v for k, v in values.items()}
-        problems = []
-        for key in normalised:
-            if key not in known:
-                hint = difflib.get_close_matches(key, known, n=1)
-                problems.append(f"{source}: unknown key {key!r}" + (f" (did you mean {hint[0]!r}?)" if hint else ""))
+        problems = unknown_key_problems(normalised, known, source)
         if problems:  # report the known keys' value problems too, so a recipe is fixed in one pass
             try:
                 cls(**{k: v for k, v in normalised.items() if k in known})
@@ -153,6 +149,16 @@ def load_yaml_mapping(path: str | Path) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: the top level must be a mapping of options, got {type(data).__name__}")
     return data
+
+
+def unknown_key_problems(keys: Any, known: set[str], where: str) -> list[str]:
+    """`where: unknown key 'x' (did you mean 'y'?)` for each key of `keys` not in `known`."""
+    problems = []
+    for key in keys:
+        if key not in known:
+            hint = difflib.get_close_matches(str(key), known, n=1)
+            problems.append(f"{where}: unknown key {key!r}" + (f" (did you mean {hint[0]!r}?)" if hint else ""))
+    return problems
 
 
 def type_problems(config: Any) -> list[str]:

@@ -7,12 +7,11 @@ once, each under the key path that holds it (`curriculum.stages[1].sources[0].bu
 """
 from __future__ import annotations
 
-import difflib
 import typing
 from dataclasses import MISSING, dataclass, field, fields
 from typing import Any, Literal, Mapping
 
-from ltdata.config import BuildConfig, type_problems
+from ltdata.config import BuildConfig, type_problems, unknown_key_problems
 from ltdata.errors import ConfigError
 
 Order = Literal["as_is", "shuffle", "sort"]
@@ -76,12 +75,7 @@ def _bind(cls: type, values: Any, where: str) -> tuple[Any, list[str]]:
     """Instantiate a flat dataclass from a mapping: unknown keys, missing keys and types, all reported."""
     if not isinstance(values, Mapping):
         return None, [f"{where}: must be a mapping, got {type(values).__name__}"]
-    known = {f.name for f in fields(cls)}
-    problems = []
-    for key in values:
-        if key not in known:
-            hint = difflib.get_close_matches(str(key), known, n=1)
-            problems.append(f"{where}: unknown key {key!r}" + (f" (did you mean {hint[0]!r}?)" if hint else ""))
+    problems = unknown_key_problems(values, {f.name for f in fields(cls)}, where)
     required = [f.name for f in fields(cls) if f.default is MISSING and f.default_factory is MISSING]
     missing = [f"{where}.{name}: required" for name in required if name not in values]
     if missing:

@@ -7,14 +7,13 @@ naming its key; checks that need the launch (world size, device) live in `runtim
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import types
 import typing
 from dataclasses import MISSING, asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, Literal, Mapping
 
-from ltdata.config import load_yaml_mapping
+from ltdata.config import load_yaml_mapping, type_problems, unknown_key_problems
 from ltdata.errors import ConfigError
 
 Attention = Literal["sdpa", "eager", "flex_attention"]
@@ -100,7 +99,7 @@ class TrainConfig:
 
     def problems(self) -> list[str]:
         """Every invalid value and cross-field conflict, each naming its key (all at once)."""
-        out = _type_problems(self)
+        out = type_problems(self)
         bad = {p.split(":")[0] for p in out}
         ok = lambda *names: not bad.intersection(names)   # noqa: E731 (skip checks on mistyped keys)
         if ok("model") and not self.model:
@@ -166,11 +165,7 @@ class TrainConfig:
         """Build from a mapping (YAML or keywords); unknown keys are reported with a suggestion."""
         known = {f.name for f in fields(cls)}
         normalised = {str(k).replace("-", "_"): v for k, v in values.items()}
-        problems = []
-        for key in normalised:
-            if key not in known:
-                hint = difflib.get_close_matches(key, known, n=1)
-                problems.append(f"{source}: unknown key {key!r}" + (f" (did you mean {hint[0]!r}?)" if hint else ""))
+        problems = unknown_key_problems(normalised, known, source)
         valid = {k: _coerce(v, _hints()[k]) for k, v in normalised.items() if k in known}
         try:
             config = cls(**valid)
@@ -232,40 +227,6 @@ def _coerce(value: Any, hint: Any) -> Any:
         except ValueError:
             return value
     return value
-
-
-def _type_problems(cfg: TrainConfig) -> list[str]:
-    hints = _hints()
-    out = []
-    for f in fields(cfg):
-        problem = _check_type(getattr(cfg, f.name), hints[f.name])
-        if problem:
-            out.append(f"{f.name}: {problem}")
-    return out
-
-
-def _check_type(value: Any, hint: Any) -> str | None:
-    base, optional = _base(hint)
-    if value is None:
-        return None if optional else "must not be None"
-    if typing.get_origin(base) is Literal:
-        choices = typing.get_args(base)
-        return None if value in choices else f"must be one of {', '.join(map(str, choices))}; got {value!r}"
-    if typing.get_origin(base) is list:
-        ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
-        return None if ok else f"must be a list of strings, got {value!r}"
-    if typing.get_origin(base) is dict:
-        return None if isinstance(value, dict) else f"must be a mapping, got {value!r}"
-    if base is bool:
-        return None if isinstance(value, bool) else f"must be true or false, got {value!r}"
-    if base is int:
-        return None if isinstance(value, int) and not isinstance(value, bool) else f"must be an integer, got {value!r}"
-    if base is float:
-        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
-        return None if ok else f"must be a number, got {value!r}"
-    if base is str:
-        return None if isinstance(value, str) else f"must be a string, got {value!r}"
-    return None
 
 
 def config_fields() -> list[tuple[str, Any, Any, str]]:
