@@ -120,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     from transformers import AutoTokenizer
 
     from ltdata.config import BuildConfig
-    from ltdata.layout.prepare import prepare_layout
+    from ltdata.sequence.prepare import prepare_layout
     from ltdata.pipeline.tokenizer import bundled_tokenizer_path
 
     load_before = os.getloadavg()

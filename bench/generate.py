@@ -145,7 +145,7 @@ class Probe:
 
 
 def run(model, method: str, prompt, emitted, ids, *, budget: int | None, device) -> tuple[object, Probe]:
-    from ltdata.layout.special_tokens import SpecialTokenIds
+    from ltdata.sequence.special_tokens import SpecialTokenIds
     from ltrain.generate.loop import Budget, decode
     from ltrain.generate.methods import make_method
     from ltrain.generate.sampling import TeacherForcing

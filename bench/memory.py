@@ -105,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from bench.corpus import make_corpus
     from ltdata.config import BuildConfig
-    from ltdata.layout.prepare import prepare_layout
+    from ltdata.sequence.prepare import prepare_layout
     from ltdata.pipeline.tokenizer import bundled_tokenizer_path
 
     counting = AutoTokenizer.from_pretrained(bundled_tokenizer_path())

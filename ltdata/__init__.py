@@ -6,8 +6,6 @@ The public API, importable from `ltdata` directly. Names load on first use (PEP 
 from __future__ import annotations
 
 import importlib
-import sys
-import types
 from typing import Any
 
 __version__ = "0.1.0"
@@ -16,7 +14,7 @@ _EXPORTS = {
     "BuildConfig": "ltdata.config",
     "Trace": "ltdata.records", "Example": "ltdata.records", "Role": "ltdata.records",
     "build": "ltdata.pipeline.build", "BuildResult": "ltdata.pipeline.build",
-    "explain": "ltdata.api.layout",
+    "layout": "ltdata.api.layout", "explain": "ltdata.api.layout",
     "write_shards": "ltdata.api.write",
     "load": "ltdata.api.load",
     "Format": "ltdata.readers.base", "Splitter": "ltdata.splitters.base",
@@ -24,24 +22,7 @@ _EXPORTS = {
     "SchemaError": "ltdata.errors", "PluginError": "ltdata.errors", "Origin": "ltdata.errors",
     "ExampleError": "ltdata.shards.validate",
 }
-__all__ = ["__version__", "layout", *_EXPORTS]
-
-
-class _LayoutPackage(types.ModuleType):
-    """`ltdata.layout` is the layout stage's package *and* the one-sample call `ltdata.layout(trace, cfg)`.
-
-    The package name came first; making the module callable keeps `ltdata.layout.builder` and every
-    import of it working while the documented call works too (see `ltdata.api.layout.layout`).
-    """
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        from ltdata.api.layout import layout
-
-        return layout(*args, **kwargs)
-
-
-importlib.import_module(f"{__name__}.layout").__class__ = _LayoutPackage
-layout = sys.modules[f"{__name__}.layout"]
+__all__ = ["__version__", *_EXPORTS]
 
 
 def __getattr__(name: str) -> Any:

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from ltdata.errors import SchemaError
-from ltdata.layout.special_tokens import SpecialTokenIds
+from ltdata.sequence.special_tokens import SpecialTokenIds
 from ltdata.loading.shards import ALL_COLUMNS, Batch, open_shard
 from ltdata.records import Example, Role
 from ltdata.shards.manifest import read_manifest, shard_paths

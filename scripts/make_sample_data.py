@@ -10,8 +10,8 @@ import argparse
 import json
 from pathlib import Path
 
-from ltdata.layout.special_tokens import MARKERS
-from ltdata.layout.template import BESPOKE_SYSTEM_PROMPT as SYSTEM, INSTRUCTION as USER_PREFIX
+from ltdata.sequence.special_tokens import MARKERS
+from ltdata.sequence.template import BESPOKE_SYSTEM_PROMPT as SYSTEM, INSTRUCTION as USER_PREFIX
 
 REPO = Path(__file__).resolve().parents[1]
 N_BESPOKE, N_MESSAGES, N_MARCO = 40, 10, 15

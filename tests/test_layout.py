@@ -7,8 +7,8 @@ from transformers import AutoTokenizer
 
 from ltdata.config import BuildConfig
 from ltdata.errors import RecordError
-from ltdata.layout.builder import IGNORE_INDEX, Dropped
-from ltdata.layout.prepare import prepare_layout
+from ltdata.sequence.builder import IGNORE_INDEX, Dropped
+from ltdata.sequence.prepare import prepare_layout
 from ltdata.masks import dense_mask, dense_mask_from_columns, visible_counts
 from ltdata.metrics import dependency, peak_tokens
 from ltdata.records import Role, Trace

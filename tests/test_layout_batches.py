@@ -14,7 +14,7 @@ from transformers import AutoTokenizer
 
 from ltdata.config import BuildConfig
 from ltdata.errors import RecordError
-from ltdata.layout.prepare import prepare_layout
+from ltdata.sequence.prepare import prepare_layout
 from ltdata.pipeline.build import SAMPLE_DATA
 from ltdata.readers.formats import resolve_format
 from ltdata.records import Example, Role, Trace

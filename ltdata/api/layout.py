@@ -14,7 +14,7 @@ from typing import Any
 
 from ltdata.config import BuildConfig
 from ltdata.errors import ConfigError, Origin, RecordError
-from ltdata.layout.builder import Dropped
+from ltdata.sequence.builder import Dropped
 from ltdata.pipeline.prepared import prepared, prepared_from_key
 from ltdata.readers.memory import MEMORY
 from ltdata.records import Example, Trace

@@ -19,9 +19,9 @@ from typing import Any
 
 from ltdata.config import BuildConfig
 from ltdata.errors import ConfigError
-from ltdata.layout.builder import Layouter
-from ltdata.layout.prepare import PreparedLayout, prepare_layout
-from ltdata.layout.special_tokens import SpecialTokenIds
+from ltdata.sequence.builder import Layouter
+from ltdata.sequence.prepare import PreparedLayout, prepare_layout
+from ltdata.sequence.special_tokens import SpecialTokenIds
 from ltdata.pipeline.build import BuildResult
 from ltdata.pipeline.output import PLAN_FILE, finish, manifest, prepare_output
 from ltdata.pipeline.task import TaskResult

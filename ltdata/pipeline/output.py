@@ -14,8 +14,8 @@ from typing import Any
 
 from ltdata.config import BuildConfig
 from ltdata.errors import ConfigError
-from ltdata.layout.prepare import PreparedLayout
-from ltdata.layout.special_tokens import added_token_names, describe
+from ltdata.sequence.prepare import PreparedLayout
+from ltdata.sequence.special_tokens import added_token_names, describe
 from ltdata.pipeline.task import PARTS_DIR, TaskResult
 from ltdata.pipeline.tokenizer import TOKENIZER_DIR
 from ltdata.shards.manifest import MANIFEST, read_manifest, write_json_atomic

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ltdata.config import BuildConfig
-from ltdata.layout.prepare import PreparedLayout
+from ltdata.sequence.prepare import PreparedLayout
 
 LAYOUT_OPTIONS = ("tokenizer", "mode", "cache_tokens", "template", "system_prompt", "see_current",
                   "exclude_continue", "max_length", "overlong")
@@ -41,7 +41,7 @@ def prepared(cfg: BuildConfig) -> Prepared:
 
 @lru_cache(maxsize=8)
 def prepared_from_key(key: str) -> Prepared:
-    from ltdata.layout.prepare import prepare_layout
+    from ltdata.sequence.prepare import prepare_layout
     from ltdata.pipeline.tokenizer import load_tokenizer
 
     options = {k: v for k, v in json.loads(key).items() if k != "stamp"}

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from ltdata.errors import RecordError
-from ltdata.layout.builder import Dropped, Layouter, LayoutSettings
+from ltdata.sequence.builder import Dropped, Layouter, LayoutSettings
 from ltdata.readers.sources import SourceSlice, read_slice
 from ltdata.records import Example, Trace
 from ltdata.shards.manifest import write_json_atomic

@@ -12,8 +12,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from ltdata.errors import SchemaError
-from ltdata.layout.builder import IGNORE_INDEX, TRAINED_ROLES
-from ltdata.layout.special_tokens import SpecialTokenIds
+from ltdata.sequence.builder import IGNORE_INDEX, TRAINED_ROLES
+from ltdata.sequence.special_tokens import SpecialTokenIds
 from ltdata.records import Example, Role
 
 TOKEN_COLUMNS = {"input_ids": np.int32, "labels": np.int32, "position_ids": np.int32, "attend_from": np.int32,

@@ -3,13 +3,13 @@
 User turn: "Return your final response within \\boxed{}. " + question (+ "A. ..." lines for
 multiple choice), under the Bespoke-Stratos system prompt the models were trained with (verbatim,
 typo "analisying" included: a model trained on it should see it again). The text goes through
-`ltdata.layout.template` and is tokenised with no auto-added special tokens, as `ltdata build` does.
+`ltdata.sequence.template` and is tokenised with no auto-added special tokens, as `ltdata build` does.
 """
 from __future__ import annotations
 
 from typing import Sequence
 
-from ltdata.layout.template import BESPOKE_SYSTEM_PROMPT, INSTRUCTION, PromptTemplate, resolve_template
+from ltdata.sequence.template import BESPOKE_SYSTEM_PROMPT, INSTRUCTION, PromptTemplate, resolve_template
 from ltrain.eval.items import LETTERS, EvalItem
 
 __all__ = ["BESPOKE_SYSTEM_PROMPT", "INSTRUCTION", "PromptBuilder", "render_choices", "user_prompt"]

@@ -15,8 +15,8 @@ from typing import Sequence
 import torch
 
 from ltdata.errors import ConfigError
-from ltdata.layout.special_tokens import CONTINUE, MARKERS, SPLITTER, SpecialTokenIds, cache_token
-from ltdata.layout.template import resolve_template
+from ltdata.sequence.special_tokens import CONTINUE, MARKERS, SPLITTER, SpecialTokenIds, cache_token
+from ltdata.sequence.template import resolve_template
 from ltrain.generate.config import GenerationConfig
 from ltrain.generate.loop import Budget, Decoded, decode
 from ltrain.generate.methods import Preamble, make_method

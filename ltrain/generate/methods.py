@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Protocol
 
-from ltdata.layout.special_tokens import SpecialTokenIds
+from ltdata.sequence.special_tokens import SpecialTokenIds
 
 
 @dataclass(frozen=True, slots=True)

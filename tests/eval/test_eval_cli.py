@@ -11,7 +11,7 @@ import pytest
 import torch
 from transformers import AutoTokenizer, Qwen2Config, Qwen2ForCausalLM
 
-from ltdata.layout.special_tokens import add_special_tokens, special_token_ids
+from ltdata.sequence.special_tokens import add_special_tokens, special_token_ids
 from ltrain.cli.main import main
 from ltrain.eval.samples import samples_path
 

@@ -11,7 +11,7 @@ from transformers import AutoTokenizer
 
 from ltdata.config import BuildConfig
 from ltdata.errors import Origin
-from ltdata.layout.prepare import prepare_layout
+from ltdata.sequence.prepare import prepare_layout
 from ltdata.readers.formats import resolve_format
 from ltdata.records import Role
 from ltrain.eval.items import EvalItem

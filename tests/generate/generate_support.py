@@ -10,7 +10,7 @@ import pyarrow.ipc as ipc
 import torch
 from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM, Qwen2Config, Qwen2ForCausalLM
 
-from ltdata.layout.special_tokens import SpecialTokenIds
+from ltdata.sequence.special_tokens import SpecialTokenIds
 from ltdata.masks import dense_mask
 from ltdata.records import Role
 

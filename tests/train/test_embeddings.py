@@ -8,7 +8,7 @@ import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer, Qwen2Config, Qwen2ForCausalLM
 
 from ltdata.errors import ConfigError
-from ltdata.layout.special_tokens import add_special_tokens, describe
+from ltdata.sequence.special_tokens import add_special_tokens, describe
 from ltrain.train.embeddings import prepare_embeddings
 
 BASE_VOCAB = 600   # the session BPE (tests/conftest.py) before ltdata adds its 16 tokens

@@ -7,7 +7,7 @@ import pytest
 from transformers import AutoTokenizer
 
 from ltdata.config import BuildConfig
-from ltdata.layout.prepare import prepare_layout
+from ltdata.sequence.prepare import prepare_layout
 from ltdata.records import Trace
 from ltdata.shards.manifest import write_json_atomic
 from ltdata.shards.writer import write_shard

@@ -9,7 +9,7 @@ import pyarrow.ipc as ipc
 import pytest
 
 from ltdata.config import BuildConfig
-from ltdata.layout.prepare import prepare_layout
+from ltdata.sequence.prepare import prepare_layout
 from ltdata.metrics import dependency, peak_tokens
 from ltdata.shards.manifest import write_json_atomic
 from ltdata.views.stats import build_stats, format_stats, record_metrics, stats_png

@@ -17,8 +17,8 @@ from typing import Callable, Sequence
 import numpy as np
 
 from ltdata.errors import Origin, RecordError
-from ltdata.layout.special_tokens import MARKERS, SpecialTokenIds
-from ltdata.layout.template import PromptTemplate
+from ltdata.sequence.special_tokens import MARKERS, SpecialTokenIds
+from ltdata.sequence.template import PromptTemplate
 from ltdata.records import Example, Role, Trace
 from ltdata.splitters.base import Span
 

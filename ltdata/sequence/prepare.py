@@ -8,9 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ltdata.config import BuildConfig
-from ltdata.layout.builder import Layouter, LayoutSettings
-from ltdata.layout.special_tokens import add_special_tokens, default_cache_tokens, special_token_ids, tokenizer_family
-from ltdata.layout.template import resolve_template
+from ltdata.sequence.builder import Layouter, LayoutSettings
+from ltdata.sequence.special_tokens import add_special_tokens, default_cache_tokens, special_token_ids, tokenizer_family
+from ltdata.sequence.template import resolve_template
 
 
 @dataclass(frozen=True)
