@@ -21,6 +21,7 @@ from ltrain.eval.readers import load_benchmark
 from ltrain.eval.report import RUN_FILE, sample_frame, summarize, write_report
 from ltrain.eval.samples import SAMPLES_DIR, SampleFile, new_sample, samples_path
 from ltrain.eval.scoring import ADJUDICATIONS_FILE, default_adjudications, rescore_dir, score_sample
+from ltrain.meta import read_checkpoint_meta
 
 RESUME_KEYS = ("model", "method", "generation", "template", "system_prompt")
 RESULTS = ("results.md", "results.csv")
@@ -38,8 +39,7 @@ def _read_json(path: Path) -> dict[str, Any]:
 
 def checkpoint_template(model: str) -> str:
     """The template the checkpoint was trained with (its ltrain.json), else auto."""
-    meta = Path(model) / "ltrain.json"
-    return str(_read_json(meta).get("template") or "auto") if meta.exists() else "auto"
+    return str(read_checkpoint_meta(model).get("template") or "auto")
 
 
 def prepare_out(config: EvalConfig, template: str) -> dict[str, Any]:

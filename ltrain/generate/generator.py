@@ -7,7 +7,6 @@ and turns the loop's results into `Generation`s with text and measured stats.
 from __future__ import annotations
 
 import dataclasses
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
@@ -22,8 +21,8 @@ from ltrain.generate.loop import Budget, Decoded, decode
 from ltrain.generate.methods import Preamble, make_method
 from ltrain.generate.sampling import Greedy, Sampler, TeacherForcing
 from ltrain.generate.stats import GenerationStats
+from ltrain.meta import CHECKPOINT_META, read_checkpoint_meta
 
-CHECKPOINT_META = "ltrain.json"
 MISSING = -1
 
 
@@ -64,7 +63,7 @@ class Generator:
         """Load `path` (model + tokenizer); special ids from `path/ltrain.json`, else by token name."""
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
-        meta = _read_meta(Path(path))
+        meta = read_checkpoint_meta(path)
         try:
             tokenizer = AutoTokenizer.from_pretrained(path)
             attn = {"attn_implementation": "eager"} if config.method == "h2o" else {}
@@ -166,19 +165,6 @@ def _check_tokens(ids: SpecialTokenIds, method: str, model) -> None:
     if top >= rows:
         raise ConfigError(f"special_tokens: id {top} is outside the model's {rows}-row embedding "
                           f"(resize the embeddings to the tokenizer before generating)")
-
-
-def _read_meta(path: Path) -> dict:
-    file = path / CHECKPOINT_META
-    if not file.exists():
-        return {}
-    try:
-        meta = json.loads(file.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise ConfigError(f"{file}:{exc.lineno}: invalid JSON: {exc.msg}") from None
-    if not isinstance(meta, dict):
-        raise ConfigError(f"{file}: the top level must be an object, got {type(meta).__name__}")
-    return meta
 
 
 def _dtype(dtype) -> torch.dtype | str | None:

@@ -12,7 +12,6 @@ never leaves a half checkpoint that `resume: auto` would pick up.
 """
 from __future__ import annotations
 
-import json
 import random
 import shutil
 from pathlib import Path
@@ -23,6 +22,7 @@ import torch
 from ltdata.errors import ConfigError
 from ltdata.shards.manifest import write_json_atomic
 from ltrain.train.distributed import Ranks, barrier
+from ltrain.meta import read_checkpoint_meta
 from ltrain.train.model import CHECKPOINT_METADATA
 
 LATEST = "latest"
@@ -118,4 +118,4 @@ def load_state(engine, path: Path, *, ranks: Ranks) -> int:
 
 
 def read_metadata(path: Path) -> dict:
-    return json.loads((path / CHECKPOINT_METADATA).read_text(encoding="utf-8"))
+    return read_checkpoint_meta(path)

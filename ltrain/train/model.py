@@ -17,8 +17,8 @@ from transformers import AutoConfig, AutoModelForCausalLM, PreTrainedModel
 
 from ltdata.errors import ConfigError
 from ltrain.train.config import TrainConfig
+from ltrain.meta import CHECKPOINT_META as CHECKPOINT_METADATA
 
-CHECKPOINT_METADATA = "ltrain.json"
 MODEL_CONFIGS = Path(__file__).resolve().parents[1] / "configs" / "models"
 
 
