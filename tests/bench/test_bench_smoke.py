@@ -1,4 +1,4 @@
-"""The benchmarks still run: `bench/build.py --quick` and `bench/memory.py --quick` print their tables.
+"""The benchmarks still run: each `bench/*.py --quick` prints its table.
 
 Run as users run them (a subprocess each); nothing here looks at a timing, only that every figure
 of the table is there with a verdict, and that the baseline still does the same job as the build.
@@ -15,9 +15,10 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 
 
-def run_bench(script: str, out: Path) -> str:
+def run_bench(script: str, out: Path | None = None) -> str:
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}
-    done = subprocess.run([sys.executable, str(REPO / "bench" / script), "--quick", "--out", str(out)],
+    where = ["--out", str(out)] if out is not None else []
+    done = subprocess.run([sys.executable, str(REPO / "bench" / script), "--quick", *where],
                           cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout + done.stderr
     return done.stdout
@@ -47,3 +48,30 @@ def test_memory_benchmark_prints_both_peaks_and_the_ratio(tmp_path):
     assert any(line.startswith("80 records (") and "20 shards" in line for line in lines)
     ratios = [line for line in lines if line.startswith("peak worker RSS 10X / X")]
     assert len(ratios) == 2 and all(line.endswith(("PASS", "MISS")) for line in ratios)
+
+
+def verdicts(out: str) -> dict[str, str]:
+    """figure name -> PASS / MISS for every line of the table that has a target."""
+    found = {}
+    for line in out.splitlines():
+        if line.rstrip().endswith(("PASS", "MISS")):
+            found[line.split("  ")[0]] = line.rstrip().rsplit(" ", 1)[1]
+    return found
+
+
+@pytest.mark.slow
+def test_masks_benchmark_prints_every_figure_with_a_verdict():
+    found = verdicts(run_bench("masks.py"))
+    assert found["ltdata mask equals reference-style mask"] == "PASS"
+    for name in ("mask speed-up vs reference-style", "mask metadata per sample (L=4096)",
+                 "train step overhead, mask / causal"):
+        assert name in found, found
+
+
+@pytest.mark.slow
+def test_generate_benchmark_compares_the_methods():
+    out = run_bench("generate.py")
+    rows = {line.split()[0]: line for line in out.splitlines() if line.split()[:1] in (["vanilla"], ["lightthinker"],
+                                                                                          ["h2o"])}
+    assert set(rows) == {"vanilla", "lightthinker", "h2o"}
+    assert {"emitted tok/cpu-s LT vs vanilla", "last-quarter tok/cpu-s LT / vanilla"} <= set(verdicts(out))
