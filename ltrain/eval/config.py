@@ -5,10 +5,10 @@ documented here only. `generation()` is the part that decides the outputs, recor
 """
 from __future__ import annotations
 
-from dataclasses import MISSING, dataclass, field, fields
+from dataclasses import MISSING, dataclass, fields
 from typing import Any, Literal
 
-from ltdata.config import Template
+from ltdata.config import Template, option
 from ltdata.errors import ConfigError
 from ltrain.eval.prompts import BESPOKE_SYSTEM_PROMPT
 from ltrain.eval.readers import DATASETS
@@ -17,42 +17,36 @@ Method = Literal["lightthinker", "anllm", "vanilla", "h2o"]
 Dtype = Literal["float32", "bfloat16", "float16"]
 
 
-def _opt(default: Any, help: str, **extra: Any) -> Any:
-    if isinstance(default, (list, dict)):
-        return field(default_factory=lambda: type(default)(default), metadata={"help": help, **extra})
-    return field(default=default, metadata={"help": help, **extra})
-
-
 @dataclass
 class EvalConfig:
     """Everything `ltrain eval` needs; the CLI flags are these fields."""
 
-    model: str | None = _opt(None, "checkpoint directory (AutoModelForCausalLM + tokenizer + ltrain.json); "
+    model: str | None = option(None, "checkpoint directory (AutoModelForCausalLM + tokenizer + ltrain.json); "
                                    "required", metavar="CKPT")
-    datasets: list[str] = _opt(list(DATASETS), "benchmarks to run, comma-separated")
-    data_dir: str | None = _opt(None, "directory holding NAME/ or NAME.{jsonl,json,csv,parquet} per dataset",
+    datasets: list[str] = option(list(DATASETS), "benchmarks to run, comma-separated")
+    data_dir: str | None = option(None, "directory holding NAME/ or NAME.{jsonl,json,csv,parquet} per dataset",
                                 metavar="DIR")
-    data: dict[str, str] = _opt({}, "explicit location of one dataset, NAME=PATH (repeatable; overrides --data-dir)")
-    out: str = _opt("eval-out", "output directory (run.json, samples/*.jsonl, results.md/.csv)", metavar="DIR")
-    method: Method = _opt("lightthinker", "decoding method: lightthinker | anllm | vanilla | h2o")
-    label: str | None = _opt(None, "row name in the results table; None = the method")
-    limit: int | None = _opt(None, "only the first N items of each dataset; None = all")
-    batch_size: int = _opt(1, "prompts per generate() call (1 = the paper's per-sample timing)")
-    max_new_tokens: int = _opt(10240, "generation budget per item, in output tokens")
-    do_sample: bool = _opt(False, "sample instead of greedy decoding (the paper is greedy)")
-    temperature: float = _opt(1.0, "sampling temperature (with --do-sample)")
-    top_p: float = _opt(1.0, "nucleus sampling mass (with --do-sample)")
-    seed: int | None = _opt(None, "sampling seed; None = unseeded")
-    kv_budget: int | None = _opt(None, "h2o only: total KV entries kept")
-    kv_recent: int | None = _opt(None, "h2o only: how many of them are the most recent tokens; None = half")
-    template: Template | None = _opt(None, "prompt template; None = the checkpoint's ltrain.json `template`, "
+    data: dict[str, str] = option({}, "explicit location of one dataset, NAME=PATH (repeatable; overrides --data-dir)")
+    out: str = option("eval-out", "output directory (run.json, samples/*.jsonl, results.md/.csv)", metavar="DIR")
+    method: Method = option("lightthinker", "decoding method: lightthinker | anllm | vanilla | h2o")
+    label: str | None = option(None, "row name in the results table; None = the method")
+    limit: int | None = option(None, "only the first N items of each dataset; None = all")
+    batch_size: int = option(1, "prompts per generate() call (1 = the paper's per-sample timing)")
+    max_new_tokens: int = option(10240, "generation budget per item, in output tokens")
+    do_sample: bool = option(False, "sample instead of greedy decoding (the paper is greedy)")
+    temperature: float = option(1.0, "sampling temperature (with --do-sample)")
+    top_p: float = option(1.0, "nucleus sampling mass (with --do-sample)")
+    seed: int | None = option(None, "sampling seed; None = unseeded")
+    kv_budget: int | None = option(None, "h2o only: total KV entries kept")
+    kv_recent: int | None = option(None, "h2o only: how many of them are the most recent tokens; None = half")
+    template: Template | None = option(None, "prompt template; None = the checkpoint's ltrain.json `template`, "
                                            "else auto (chosen from the tokenizer's vocabulary)")
-    system_prompt: str | None = _opt(BESPOKE_SYSTEM_PROMPT, "system turn; default the Bespoke-Stratos prompt "
+    system_prompt: str | None = option(BESPOKE_SYSTEM_PROMPT, "system turn; default the Bespoke-Stratos prompt "
                                      "the models are trained with; 'none' = no system turn")
-    device: str | None = _opt(None, "torch device; None = cuda when available, else cpu")
-    dtype: Dtype | None = _opt(None, "model dtype; None = the checkpoint's")
-    adjudications: str | None = _opt(None, "manual verdicts file; None = OUT/adjudications.jsonl", metavar="FILE")
-    overwrite: bool = _opt(False, "start OUT afresh: delete its run.json, samples and results (manual verdicts "
+    device: str | None = option(None, "torch device; None = cuda when available, else cpu")
+    dtype: Dtype | None = option(None, "model dtype; None = the checkpoint's")
+    adjudications: str | None = option(None, "manual verdicts file; None = OUT/adjudications.jsonl", metavar="FILE")
+    overwrite: bool = option(False, "start OUT afresh: delete its run.json, samples and results (manual verdicts "
                                   "are kept); without it an existing run is resumed")
 
     def __post_init__(self) -> None:

@@ -5,36 +5,33 @@ documented in one place. Cross-field problems are all reported at once, each nam
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
-from typing import Any, Literal
+from dataclasses import dataclass, fields
+from typing import Literal
 
+from ltdata.config import option
 from ltdata.errors import ConfigError
 
 Method = Literal["lightthinker", "anllm", "vanilla", "h2o"]
 METHODS: tuple[str, ...] = ("lightthinker", "anllm", "vanilla", "h2o")
 
 
-def _opt(default: Any, help: str) -> Any:
-    return field(default=default, metadata={"help": help})
-
-
 @dataclass
 class GenerationConfig:
     """Decoding method, budget and sampling for `Generator`."""
 
-    method: Method = _opt("lightthinker", "lightthinker: compress each thought at <|splitter|>; anllm: drop "
+    method: Method = option("lightthinker", "lightthinker: compress each thought at <|splitter|>; anllm: drop "
                                           "each thought after its anchor; vanilla: keep everything; h2o: "
                                           "heavy-hitter + recent window within --kv-budget")
-    max_new_tokens: int = _opt(10240, "most tokens the model may emit per prompt (forced blocks not counted)")
-    do_sample: bool = _opt(False, "sample instead of greedy argmax")
-    temperature: float = _opt(1.0, "sampling temperature")
-    top_p: float = _opt(1.0, "nucleus sampling: keep the smallest set of tokens whose probability reaches it")
-    seed: int | None = _opt(None, "sampling seed (row i of a call uses seed + i); None = unseeded")
-    kv_budget: int | None = _opt(None, "h2o only: KV entries a token may attend to, itself included")
-    kv_recent: int | None = _opt(None, "h2o only: how many of them are the most recent tokens; None = half")
-    see_current: bool | None = _opt(None, "cache tokens see only their own thought; None = the checkpoint's "
+    max_new_tokens: int = option(10240, "most tokens the model may emit per prompt (forced blocks not counted)")
+    do_sample: bool = option(False, "sample instead of greedy argmax")
+    temperature: float = option(1.0, "sampling temperature")
+    top_p: float = option(1.0, "nucleus sampling: keep the smallest set of tokens whose probability reaches it")
+    seed: int | None = option(None, "sampling seed (row i of a call uses seed + i); None = unseeded")
+    kv_budget: int | None = option(None, "h2o only: KV entries a token may attend to, itself included")
+    kv_recent: int | None = option(None, "h2o only: how many of them are the most recent tokens; None = half")
+    see_current: bool | None = option(None, "cache tokens see only their own thought; None = the checkpoint's "
                                           "setting, else the method's (on for anllm, off for lightthinker)")
-    batch_size: int = _opt(8, "prompts decoded together (left-padded, one KV cache)")
+    batch_size: int = option(8, "prompts decoded together (left-padded, one KV cache)")
 
     def __post_init__(self) -> None:
         problems = self.problems()

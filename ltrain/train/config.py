@@ -9,11 +9,11 @@ from __future__ import annotations
 import dataclasses
 import types
 import typing
-from dataclasses import MISSING, asdict, dataclass, field, fields
+from dataclasses import MISSING, asdict, dataclass, fields
 from pathlib import Path
 from typing import Any, Literal, Mapping
 
-from ltdata.config import load_yaml_mapping, type_problems, unknown_key_problems
+from ltdata.config import load_yaml_mapping, option, type_problems, unknown_key_problems
 from ltdata.errors import ConfigError
 
 Attention = Literal["sdpa", "eager", "flex_attention"]
@@ -23,74 +23,68 @@ Optimizer = Literal["adamw_torch", "adamw_deepspeed"]
 PRESETS = Path(__file__).resolve().parents[1] / "configs"
 
 
-def _opt(default: Any, help: str) -> Any:
-    if isinstance(default, (list, dict)):
-        return field(default_factory=type(default), metadata={"help": help})
-    return field(default=default, metadata={"help": help})
-
-
 @dataclass
 class TrainConfig:
     """Everything that decides a training run: what it reads, how it steps, where it writes."""
 
-    model: str = _opt("", "base model: a local directory or hub id for AutoModelForCausalLM.from_pretrained "
+    model: str = option("", "base model: a local directory or hub id for AutoModelForCausalLM.from_pretrained "
                           "(an ltrain checkpoint continues a curriculum: its new-token rows are kept), or a "
                           "config.json / bundled config name (tiny-qwen2, tiny-llama) for random weights")
-    data: list[str] = _opt([], "ltdata build output directories (any one mode; they must share a tokenizer); "
+    data: list[str] = option([], "ltdata build output directories (any one mode; they must share a tokenizer); "
                                "a --data flag replaces a preset's curriculum")
-    curriculum: str | None = _opt(None, "a built curriculum (`ltdata build --config pipelines/curriculum-*.yaml` "
+    curriculum: str | None = option(None, "a built curriculum (`ltdata build --config pipelines/curriculum-*.yaml` "
                                         "output) instead of data: its stages run in order, each on exactly "
                                         "its plan's samples in plan order (a stage's short last global batch "
                                         "sits out), under one LR schedule over all their steps; a "
                                         "--curriculum flag replaces a preset's data")
-    output_dir: str = _opt("ltrain-out", "where checkpoints (step-NNNNNN/), log.jsonl and `latest` go")
-    stage: str = _opt("main", "name of this run's stage, recorded in log.jsonl and every checkpoint's ltrain.json "
+    output_dir: str = option("ltrain-out", "where checkpoints (step-NNNNNN/), log.jsonl and `latest` go")
+    stage: str = option("main", "name of this run's stage, recorded in log.jsonl and every checkpoint's ltrain.json "
                               "(a curriculum records its own stage names instead)")
-    attn_implementation: Attention = _opt("sdpa", "sdpa or eager (the 4D float mask) or flex_attention "
+    attn_implementation: Attention = option("sdpa", "sdpa or eager (the 4D float mask) or flex_attention "
                                                   "(a BlockMask; GPU only)")
-    bf16: bool = _opt(False, "bfloat16 weights and activations (fp32 master weights in the optimizer)")
-    gradient_checkpointing: bool = _opt(False, "recompute each layer in the backward pass to save activations")
-    micro_batch_size: int = _opt(1, "sequences per rank per forward pass")
-    global_batch_size: int | None = _opt(None, "sequences per optimizer step over all ranks; None = "
+    bf16: bool = option(False, "bfloat16 weights and activations (fp32 master weights in the optimizer)")
+    gradient_checkpointing: bool = option(False, "recompute each layer in the backward pass to save activations")
+    micro_batch_size: int = option(1, "sequences per rank per forward pass")
+    global_batch_size: int | None = option(None, "sequences per optimizer step over all ranks; None = "
                                                "micro_batch_size x gradient_accumulation_steps x world size")
-    gradient_accumulation_steps: int | None = _opt(None, "micro-batches per rank per optimizer step; None = "
+    gradient_accumulation_steps: int | None = option(None, "micro-batches per rank per optimizer step; None = "
                                                          "derived from global_batch_size (1 if that is None too)")
-    bucket_by_length: bool = _opt(True, "order each global batch by length, so micro-batches pad little "
+    bucket_by_length: bool = option(True, "order each global batch by length, so micro-batches pad little "
                                         "(which samples form a step is unchanged)")
-    pad_to_multiple_of: int | None = _opt(8, "pad each micro-batch to a multiple of this many tokens")
-    num_workers: int = _opt(0, "DataLoader worker processes building masks ahead of the model")
-    epochs: int = _opt(1, "passes over the data (each epoch reshuffled from seed and epoch); not used by a "
+    pad_to_multiple_of: int | None = option(8, "pad each micro-batch to a multiple of this many tokens")
+    num_workers: int = option(0, "DataLoader worker processes building masks ahead of the model")
+    epochs: int = option(1, "passes over the data (each epoch reshuffled from seed and epoch); not used by a "
                           "curriculum, whose recipe sets each stage's length")
-    max_steps: int | None = _opt(None, "optimizer steps in total; None = epochs x steps per epoch (with a "
+    max_steps: int | None = option(None, "optimizer steps in total; None = epochs x steps per epoch (with a "
                                        "curriculum: stop after this many steps, None = run every stage to its end)")
-    lr: float = _opt(2e-5, "peak learning rate")
-    lr_schedule: Schedule = _opt("cosine", "learning-rate schedule after warmup (decays to 0)")
-    warmup_ratio: float = _opt(0.05, "warmup steps as a fraction of all steps")
-    warmup_steps: int | None = _opt(None, "warmup steps; None = warmup_ratio x steps")
-    weight_decay: float = _opt(0.0, "AdamW weight decay")
-    adam_beta1: float = _opt(0.9, "AdamW beta1")
-    adam_beta2: float = _opt(0.999, "AdamW beta2")
-    adam_eps: float = _opt(1e-8, "AdamW epsilon")
-    max_grad_norm: float | None = _opt(1.0, "clip the global gradient norm to this; None = no clipping")
-    optimizer: Optimizer = _opt("adamw_torch", "adamw_torch: torch.optim.AdamW (no compiled ops); "
+    lr: float = option(2e-5, "peak learning rate")
+    lr_schedule: Schedule = option("cosine", "learning-rate schedule after warmup (decays to 0)")
+    warmup_ratio: float = option(0.05, "warmup steps as a fraction of all steps")
+    warmup_steps: int | None = option(None, "warmup steps; None = warmup_ratio x steps")
+    weight_decay: float = option(0.0, "AdamW weight decay")
+    adam_beta1: float = option(0.9, "AdamW beta1")
+    adam_beta2: float = option(0.999, "AdamW beta2")
+    adam_eps: float = option(1e-8, "AdamW epsilon")
+    max_grad_norm: float | None = option(1.0, "clip the global gradient norm to this; None = no clipping")
+    optimizer: Optimizer = option("adamw_torch", "adamw_torch: torch.optim.AdamW (no compiled ops); "
                                                "adamw_deepspeed: DeepSpeed's FusedAdam / DeepSpeedCPUAdam "
                                                "under offload (JIT-compiled on first use)")
-    zero_stage: ZeroStage = _opt(3, "ZeRO stage: 2 shards gradients and optimizer state, 3 also the weights")
-    offload_optimizer: bool = _opt(False, "keep optimizer state (and its step) on the CPU")
-    offload_params: bool = _opt(False, "keep the weights on the CPU between uses (ZeRO-3 only)")
-    deepspeed: dict[str, Any] = _opt({}, "extra DeepSpeed config merged over the generated one, e.g. "
+    zero_stage: ZeroStage = option(3, "ZeRO stage: 2 shards gradients and optimizer state, 3 also the weights")
+    offload_optimizer: bool = option(False, "keep optimizer state (and its step) on the CPU")
+    offload_params: bool = option(False, "keep the weights on the CPU between uses (ZeRO-3 only)")
+    deepspeed: dict[str, Any] = option({}, "extra DeepSpeed config merged over the generated one, e.g. "
                                          "{zero_optimization: {overlap_comm: true}}")
-    seed: int = _opt(42, "seed for new-row initialisation, data order and dropout")
-    loss_chunk_tokens: int = _opt(4096, "label positions per chunk of the fp32 cross-entropy (bounds its memory)")
-    log_every: int = _opt(1, "print (and write to log.jsonl) every N optimizer steps")
-    save_every_steps: int | None = _opt(None, "save a checkpoint every N optimizer steps; None = off")
-    save_every_epochs: int | None = _opt(1, "save a checkpoint every N epochs (with a curriculum: at the end of "
+    seed: int = option(42, "seed for new-row initialisation, data order and dropout")
+    loss_chunk_tokens: int = option(4096, "label positions per chunk of the fp32 cross-entropy (bounds its memory)")
+    log_every: int = option(1, "print (and write to log.jsonl) every N optimizer steps")
+    save_every_steps: int | None = option(None, "save a checkpoint every N optimizer steps; None = off")
+    save_every_epochs: int | None = option(1, "save a checkpoint every N epochs (with a curriculum: at the end of "
                                             "every N-th stage); None = off")
-    keep_last: int | None = _opt(None, "keep only the newest N checkpoints; None = keep all")
-    save_optimizer_state: bool = _opt(True, "also save the DeepSpeed state needed to resume (large for 7B)")
-    resume: str | None = _opt(None, "a checkpoint directory to continue from, or auto (the newest in "
+    keep_last: int | None = option(None, "keep only the newest N checkpoints; None = keep all")
+    save_optimizer_state: bool = option(True, "also save the DeepSpeed state needed to resume (large for 7B)")
+    resume: str | None = option(None, "a checkpoint directory to continue from, or auto (the newest in "
                                     "output_dir, if any); None = start fresh")
-    progress: bool = _opt(True, "show a progress bar on rank 0")
+    progress: bool = option(True, "show a progress bar on rank 0")
 
     def __post_init__(self) -> None:
         problems = self.problems()
