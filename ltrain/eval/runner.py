@@ -21,20 +21,10 @@ from ltrain.eval.readers import load_benchmark
 from ltrain.eval.report import RUN_FILE, sample_frame, summarize, write_report
 from ltrain.eval.samples import SAMPLES_DIR, SampleFile, new_sample, samples_path
 from ltrain.eval.scoring import ADJUDICATIONS_FILE, default_adjudications, rescore_dir, score_sample
-from ltrain.meta import read_checkpoint_meta
+from ltrain.meta import read_checkpoint_meta, read_json_object
 
 RESUME_KEYS = ("model", "method", "generation", "template", "system_prompt")
 RESULTS = ("results.md", "results.csv")
-
-
-def _read_json(path: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise ConfigError(f"{path}:{exc.lineno}: invalid JSON: {exc.msg}") from None
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path}: the top level must be an object")
-    return data
 
 
 def checkpoint_template(model: str) -> str:
@@ -54,7 +44,7 @@ def prepare_out(config: EvalConfig, template: str) -> dict[str, Any]:
         for name in (RUN_FILE, *RESULTS):
             (out / name).unlink(missing_ok=True)
     if run_file.exists():
-        old = _read_json(run_file)
+        old = read_json_object(run_file)
         changed = [k for k in RESUME_KEYS if old.get(k) != info[k]]
         if changed:
             raise ConfigError(f"{run_file}: this directory holds a run with different {', '.join(changed)}; "
