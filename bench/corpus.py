@@ -1,7 +1,7 @@
 """The benchmark corpus: >= 2,000 Bespoke-format records of 2k-8k tokens, made only from real traces.
 
 How it is made (deterministic, no text invented):
-- Sky-T1 generations from `../shared/data/traces/skythought_sky-t1_eval_outputs/*.jsonl` that close
+- Sky-T1 generations from `data/traces/skythought_sky-t1_eval_outputs/*.jsonl` that close
   all four Bespoke markers, wrapped as `ltdata/sample_data/bespoke_sky-t1.jsonl` is (its Bespoke
   system prompt and user prefix, the generation verbatim), plus that sample file's own records.
 - Shorter real chains of thought (Marco-o1 `<Thought>`/`<Output>` records and the SkyThought tools'
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-TRACES = REPO.parent / "shared" / "data" / "traces"
+TRACES = REPO / "data" / "traces"
 SAMPLE = REPO / "ltdata" / "sample_data" / "bespoke_sky-t1.jsonl"
 MARKERS = ("<|begin_of_thought|>", "<|end_of_thought|>", "<|begin_of_solution|>", "<|end_of_solution|>")
 MIN_TOKENS, MAX_TOKENS = 2000, 8000

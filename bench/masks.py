@@ -2,7 +2,7 @@
 
 Each figure is measured against its baseline in the same run:
 - the [B, 1, L, L] bf16 mask of a batch (B=8, L=4096, 40 thoughts each) by `ltdata.masks.additive_mask`
-  vs the reference's construction (spec §5: a numpy bool L x L per sample, one slice update per
+  vs the reference's construction (the LightThinker reference: a numpy bool L x L per sample, one slice update per
   block, bf16 through two `torch.where` index lookups), checked equal;
 - host memory per sample of the mask metadata vs the dense masks it replaces;
 - padding fraction of batches of 8 on the lengths of the real Sky-T1 traces (Qwen tokenizer, 11
@@ -32,7 +32,7 @@ import torch  # noqa: E402
 
 from bench.report import Figure, Stopwatch, print_table  # noqa: E402
 
-TRACES = Path(__file__).resolve().parents[2] / "shared" / "data" / "traces" / "skythought_sky-t1_eval_outputs"
+TRACES = Path(__file__).resolve().parents[1] / "data" / "traces" / "skythought_sky-t1_eval_outputs"
 BLOCK_EXTRA = 11          # splitter + 9 cache tokens + continue (Qwen-family default)
 
 
@@ -56,7 +56,7 @@ def synthetic_batch(rng, batch: int, length: int, thoughts: int, n_cache: int = 
 
 
 def reference_style_masks(blocks, length: int) -> torch.Tensor:
-    """Spec §5: per sample a numpy bool matrix, per-block updates, bf16 via two where-index lookups."""
+    """As the LightThinker reference does it: per sample a numpy bool matrix, per-block updates, bf16 via two where-index lookups."""
     out = []
     minimum = torch.finfo(torch.bfloat16).min
     for sample in blocks:

@@ -1,9 +1,9 @@
-"""The baseline: one sample built the way the LightThinker reference builds it (spec §11 and §5).
+"""The baseline: one sample built the way the LightThinker reference builds it (its data construction and mask materialisation).
 
 Written from the spec, not copied: every segment (the templated prompt, the preamble, each thought
 with its splitter, each cache block, the answer, EOS) is its own tokenizer call; tokens are appended
 one by one with a length check and a per-token label decision; the mask is a dense L x L numpy bool
-matrix, lower-triangular, then one slice update per block (spec §4.1 rule 1, default flags).
+matrix, lower-triangular, then one slice update per block (the reference's mask rules with default flags).
 Kinder to the baseline than the reference is: one construction per sample instead of its 4-5, no
 deep copies, the mask at the sample's length L instead of padded to 4096, and the thoughts split
 before the clock starts (the reference reads a pre-split `thoughts_list`).

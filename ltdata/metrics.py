@@ -1,7 +1,7 @@
 """Peak KV tokens and Dep in closed form from a sample's columns.
 
 They follow from the same interval columns as the mask, so the numbers cannot drift from what the
-model was trained to see. Conventions follow LightThinker's definitions (spec §7.3): Dep sums, over
+model was trained to see. Conventions follow LightThinker's definitions (arXiv:2502.15589, Sec. 4.1 metrics): Dep sums, over
 the tokens the model emits and feeds back, the context each attends to (itself included); peak is the
 largest KV cache seen right after tokens are appended and before the finished thought is evicted.
 `ltrain generate` measures the same two numbers while decoding, and the tests hold them equal.

@@ -1,4 +1,4 @@
-"""Rebuild `ltdata/sample_data/` from the real traces in `../shared/data/traces` (deterministic).
+"""Rebuild `ltdata/sample_data/` from the real traces in `data/traces` (deterministic).
 
 Selects closed Sky-T1 traces round-robin over the eval-output files and converts them to the
 Bespoke-Stratos and OpenAI-messages layouts; copies Marco-o1 records verbatim. No text is invented:
@@ -64,7 +64,7 @@ def write_jsonl(path: Path, records: list[dict]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
+    parser.add_argument("--data", type=Path, default=REPO / "data")
     parser.add_argument("--out", type=Path, default=REPO / "ltdata" / "sample_data")
     args = parser.parse_args()
     rows = select_sky_t1(args.data / "traces" / "skythought_sky-t1_eval_outputs", N_BESPOKE + N_MESSAGES)

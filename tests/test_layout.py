@@ -1,4 +1,4 @@
-"""Exact token layouts and masks on worked examples (expected values typed from the spec, by hand)."""
+"""Exact token layouts and masks on worked examples (expected values typed by hand from LightThinker's rules)."""
 from __future__ import annotations
 
 import numpy as np
@@ -14,7 +14,7 @@ from ltdata.metrics import dependency, peak_tokens
 from ltdata.records import Role, Trace
 from ltdata.shards.writer import examples_to_batch
 
-# Spec §4.2: P0 P1 | a0 a1 S1 c1 c2 O1 | b0 S2 d1 d2 O2 | E   (n = 2)
+# The reference implementation's worked example: P0 P1 | a0 a1 S1 c1 c2 O1 | b0 S2 d1 d2 O2 | E   (n = 2)
 WORKED_DEFAULT = """
 1 . . . . . . . . . . . . .
 1 1 . . . . . . . . . . . .
@@ -142,7 +142,7 @@ def test_overlong_is_dropped_or_truncated_at_a_block_boundary(byte_tokenizer_pat
 
 
 def test_peak_and_dep_match_the_spec_formulas(byte_tokenizer_path):
-    # spec §7.3: prompt 33 + three 8-token thoughts (7 text tokens + splitter), n = 9 -> peak 71
+    # LightThinker's peak = max over thoughts of |P| + (n+1)*earlier + |thought + splitter| + n + 1: prompt 33 + three 8-token thoughts (7 text tokens + splitter), n = 9 -> peak 71
     layouter = layouter_for(byte_tokenizer_path, cache_tokens=9)
     ex = layouter.assemble(Trace(prompt="p", record_id="w"), [[5] * 33, [], [], [6] * 7, [7] * 7, [8] * 7])
     assert peak_tokens(ex.visible_until, ex.role) == 33 + 10 * 2 + 8 + 10

@@ -1,4 +1,4 @@
-"""Batched masks (bool, additive, BlockMask) on the spec's worked example and against a slow reference."""
+"""Batched masks (bool, additive, BlockMask) on the reference implementation's worked example and against a slow reference."""
 from __future__ import annotations
 
 import numpy as np
@@ -7,7 +7,7 @@ import torch
 
 from ltdata.masks import additive_mask, block_mask, bool_mask
 
-# Spec §4.2, typed by hand: P0 P1 | a0 a1 S1 c1 c2 O1 | b0 S2 d1 d2 O2 | E   (n = 2, defaults)
+# The reference implementation's worked example, typed by hand: P0 P1 | a0 a1 S1 c1 c2 O1 | b0 S2 d1 d2 O2 | E   (n = 2, defaults)
 WORKED = """
 1 . . . . . . . . . . . . .
 1 1 . . . . . . . . . . . .

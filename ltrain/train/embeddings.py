@@ -1,5 +1,5 @@
 """Rows for the tokens a build added: resize the embeddings, then start each new row (input and
-output) as the mean of the rows of its description's tokens (spec §3).
+output) as the mean of the rows of its description's tokens (as the LightThinker reference initialises its added tokens).
 
 Unlike the reference we never shrink a checkpoint's spare rows (Qwen2.5 ships 152064 rows for
 ~151.7k tokens): the larger size is kept and said. Under ZeRO-3 the rows are gathered to write them.

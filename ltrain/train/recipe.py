@@ -4,7 +4,7 @@ One optimizer step = `accumulation` micro-batches on each rank. Before the first
 the label tokens of the whole step are counted over all ranks (N), and each micro-batch backprops
 sum(token losses) x world / N without DeepSpeed's 1/accumulation scaling; DeepSpeed then averages
 the gradients over the ranks. So the step's gradient is that of the mean token loss over the whole
-global batch, however it is split (spec §4.5: the reference normalised per rank).
+global batch, however it is split (the LightThinker reference normalised per rank, so ranks with fewer label tokens weighed more).
 
 With a curriculum the stages run back to back as one run: one sampler over their plans, one LR
 schedule (warmup, then decay) over all their steps, and every record and checkpoint names its stage.

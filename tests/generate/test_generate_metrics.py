@@ -1,6 +1,6 @@
 """Peak KV and Dep measured by the loop: against hand-computed worked examples, a slow simulation, ltdata.
 
-Conventions (spec §7.3, `ltdata.metrics`): peak counts the cache right after a feed is appended and
+Conventions (LightThinker's peak-token and Dependency definitions, `ltdata.metrics`): peak counts the cache right after a feed is appended and
 before eviction; Dep sums, over emitted tokens that are fed back, the entries each one attends to,
 itself included (the final EOS is never fed).
 """

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-TRACES = Path(__file__).resolve().parents[3] / "shared" / "data" / "traces"
+TRACES = Path(__file__).resolve().parents[2] / "data" / "traces"
 
 
 def _trace_texts() -> list[tuple[str, str]]:
-    """(label, text) for every generation under shared/data/traces (Sky-T1, Marco-o1, SkyThought tools)."""
+    """(label, text) for every generation under data/traces (Sky-T1, Marco-o1, SkyThought tools)."""
     texts = []
     for path in sorted((TRACES / "skythought_sky-t1_eval_outputs").glob("*.jsonl")):
         for line_no, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
@@ -26,7 +26,7 @@ def _trace_texts() -> list[tuple[str, str]]:
 @pytest.fixture(scope="session")
 def trace_texts() -> list[tuple[str, str]]:
     texts = _trace_texts()
-    assert len(texts) == 456, "shared/data/traces changed; see shared/data/README.md"
+    assert len(texts) == 456, "data/traces changed; see data/README.md"
     return texts
 
 

@@ -12,7 +12,7 @@ from ltdata.masks import dense_mask_from_columns
 from ltdata.records import Role, Trace
 from ltdata.views.explain import draw_mask, explain, find_example, mask_fractions, mask_png
 
-# Spec §4.2 worked example: P0 P1 | a0 a1 S1 c1 c2 O1 | b0 S2 d1 d2 O2 | E, with P = "Q:", a = "ab", b = "c".
+# The reference implementation's worked example (its mask function run with n = 2): P0 P1 | a0 a1 S1 c1 c2 O1 | b0 S2 d1 d2 O2 | E, with P = "Q:", a = "ab", b = "c".
 # Mask rows end in '|' so that their trailing blanks survive editors; the marker is removed before comparing.
 WORKED_PLAIN = """\
 record w   source -
