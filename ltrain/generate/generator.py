@@ -21,6 +21,7 @@ from ltrain.generate.loop import Budget, Decoded, decode
 from ltrain.generate.methods import Preamble, make_method
 from ltrain.generate.sampling import Greedy, Sampler, TeacherForcing
 from ltrain.generate.stats import GenerationStats
+from ltrain.generate.tokenizer import load_checkpoint_tokenizer
 from ltrain.meta import CHECKPOINT_META, read_checkpoint_meta
 
 MISSING = -1
@@ -60,12 +61,17 @@ class Generator:
 
     @classmethod
     def from_checkpoint(cls, path: str, config: GenerationConfig, *, device=None, dtype=None) -> "Generator":
-        """Load `path` (model + tokenizer); special ids from `path/ltrain.json`, else by token name."""
-        from transformers import AutoModelForCausalLM, AutoTokenizer
+        """Load `path` (model + tokenizer); special ids from `path/ltrain.json`, else by token name.
+
+        The tokenizer loads as the build loaded it and is checked against its tokenizer.json
+        (`ltrain.generate.tokenizer`), so prompts tokenise as in the shards.
+        """
+        from transformers import AutoModelForCausalLM
 
         meta = read_checkpoint_meta(path)
+        template = str(meta.get("template") or "auto")
+        tokenizer = load_checkpoint_tokenizer(path, template=template)
         try:
-            tokenizer = AutoTokenizer.from_pretrained(path)
             attn = {"attn_implementation": "eager"} if config.method == "h2o" else {}
             model = AutoModelForCausalLM.from_pretrained(path, dtype=_dtype(dtype), **attn)
         except (OSError, ValueError) as exc:
@@ -81,7 +87,7 @@ class Generator:
             ids = lookup_special_tokens(tokenizer)
         if config.see_current is None and isinstance(meta.get("see_current"), bool):
             config = dataclasses.replace(config, see_current=meta["see_current"])
-        return cls(model, tokenizer, ids, config, template=str(meta.get("template") or "auto"))
+        return cls(model, tokenizer, ids, config, template=template)
 
     def encode(self, text: str, *, system: str | None = None, preamble: str = "", raw: bool = False) -> list[int]:
         """Token ids of a prompt in the checkpoint's template (`raw`: the text as is).
