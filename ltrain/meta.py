@@ -1,4 +1,5 @@
-"""`ltrain.json`: the metadata every checkpoint carries (special tokens, mode, template, config, stage).
+"""`ltrain.json`: the metadata every checkpoint carries (special tokens, mode, template, system prompt,
+config, stage).
 
 The trainer writes it; generation, evaluation and resume read it through `read_checkpoint_meta`, so a
 broken file gives the same one-line error everywhere.

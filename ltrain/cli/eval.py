@@ -44,8 +44,7 @@ def _add_run_flags(parser: argparse.ArgumentParser) -> None:
         hint = hints[name]
         args = [a for a in typing.get_args(hint) if a is not type(None)]
         base = args[0] if typing.get_origin(hint) in (typing.Union, types.UnionType) else hint
-        shown = "Bespoke-Stratos" if name == "system_prompt" else default
-        shown = ",".join(shown) if isinstance(shown, list) else shown
+        shown = ",".join(default) if isinstance(default, list) else default
         kwargs: dict[str, Any] = {"dest": name, "default": argparse.SUPPRESS, "metavar": meta.get("metavar"),
                                   "help": meta["help"] + ("" if shown in (None, {}, "") else f" (default: {shown})")}
         if typing.get_origin(base) is Literal:

@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from ltdata.config import Template, option
 from ltdata.errors import ConfigError
-from ltrain.eval.prompts import BESPOKE_SYSTEM_PROMPT
+from ltrain.eval.prompts import FROM_CHECKPOINT
 from ltrain.eval.readers import DATASETS
 
 Method = Literal["lightthinker", "anllm", "vanilla", "h2o"]
@@ -41,8 +41,9 @@ class EvalConfig:
     kv_recent: int | None = option(None, "h2o only: how many of them are the most recent tokens; None = half")
     template: Template | None = option(None, "prompt template; None = the checkpoint's ltrain.json `template`, "
                                            "else auto (chosen from the tokenizer's vocabulary)")
-    system_prompt: str | None = option(BESPOKE_SYSTEM_PROMPT, "system turn; default the Bespoke-Stratos prompt "
-                                     "the models are trained with; 'none' = no system turn")
+    system_prompt: str | None = option(FROM_CHECKPOINT, "system turn: 'checkpoint' = the one the checkpoint's "
+                                     "training prompts carry (its ltrain.json `system_prompt`; the Bespoke-Stratos "
+                                     "prompt when it records none); 'none' = no system turn; else this text")
     device: str | None = option(None, "torch device; None = cuda when available, else cpu")
     dtype: Dtype | None = option(None, "model dtype; None = the checkpoint's")
     adjudications: str | None = option(None, "manual verdicts file; None = OUT/adjudications.jsonl", metavar="FILE")

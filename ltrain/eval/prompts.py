@@ -1,8 +1,9 @@
 """The paper's evaluation prompt, rendered with the training template so prompts match exactly.
 
 User turn: "Return your final response within \\boxed{}. " + question (+ "A. ..." lines for
-multiple choice), under the Bespoke-Stratos system prompt the models were trained with (verbatim,
-typo "analisying" included: a model trained on it should see it again). The text goes through
+multiple choice), under the system turn the checkpoint's training prompts carry (ltrain.json; for
+checkpoints that do not record it, the Bespoke-Stratos prompt verbatim, typo "analisying" included: a
+model trained on it should see it again). The text goes through
 `ltdata.sequence.template` and is tokenised with no auto-added special tokens, as `ltdata build` does.
 """
 from __future__ import annotations
@@ -12,7 +13,18 @@ from typing import Sequence
 from ltdata.sequence.template import BESPOKE_SYSTEM_PROMPT, INSTRUCTION, PromptTemplate, resolve_template
 from ltrain.eval.items import LETTERS, EvalItem
 
-__all__ = ["BESPOKE_SYSTEM_PROMPT", "INSTRUCTION", "PromptBuilder", "render_choices", "user_prompt"]
+__all__ = ["BESPOKE_SYSTEM_PROMPT", "FROM_CHECKPOINT", "INSTRUCTION", "PromptBuilder", "checkpoint_system_prompt",
+           "render_choices", "user_prompt"]
+
+FROM_CHECKPOINT = "checkpoint"     # `--system-prompt` not given: the checkpoint's training system turn
+
+
+def checkpoint_system_prompt(meta: dict) -> str | None:
+    """The system turn of the checkpoint's training prompts (ltrain.json `system_prompt`, null = none).
+
+    Checkpoints written before ltrain recorded it fall back to the Bespoke-Stratos prompt.
+    """
+    return meta["system_prompt"] if "system_prompt" in meta else BESPOKE_SYSTEM_PROMPT
 
 
 def render_choices(choices: Sequence[str]) -> str:

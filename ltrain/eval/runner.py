@@ -16,7 +16,7 @@ from ltdata.errors import ConfigError
 from ltrain.eval.adjudication import Adjudications
 from ltrain.eval.config import EvalConfig
 from ltrain.eval.items import EvalItem
-from ltrain.eval.prompts import PromptBuilder
+from ltrain.eval.prompts import FROM_CHECKPOINT, PromptBuilder, checkpoint_system_prompt
 from ltrain.eval.readers import load_benchmark
 from ltrain.eval.report import RUN_FILE, sample_frame, summarize, write_report
 from ltrain.eval.samples import SAMPLES_DIR, SampleFile, new_sample, samples_path
@@ -32,12 +32,19 @@ def checkpoint_template(model: str) -> str:
     return str(read_checkpoint_meta(model).get("template") or "auto")
 
 
-def prepare_out(config: EvalConfig, template: str) -> dict[str, Any]:
+def resolve_system_prompt(config: EvalConfig) -> str | None:
+    """`--system-prompt` as given, or (not given) the system turn the checkpoint was trained with."""
+    if config.system_prompt != FROM_CHECKPOINT:
+        return config.system_prompt
+    return checkpoint_system_prompt(read_checkpoint_meta(config.model))
+
+
+def prepare_out(config: EvalConfig, template: str, system_prompt: str | None) -> dict[str, Any]:
     """Create OUT or check that it holds the same run (written to run.json, atomically)."""
     out = Path(config.out)
     info = {"model": str(Path(config.model).resolve()), "method": config.method,
             "label": config.label or config.method, "generation": config.generation(), "template": template,
-            "system_prompt": config.system_prompt, "datasets": list(config.datasets)}
+            "system_prompt": system_prompt, "datasets": list(config.datasets)}
     run_file = out / RUN_FILE
     if config.overwrite and run_file.exists():       # manual verdicts survive: they are not the run's
         shutil.rmtree(out / SAMPLES_DIR, ignore_errors=True)
@@ -66,13 +73,14 @@ def run_eval(config: EvalConfig, *, generator: Any = None, tokenizer: Any = None
     Flags, data and OUT are all checked before the model is loaded.
     """
     template = config.template or checkpoint_template(config.model)
+    system_prompt = resolve_system_prompt(config)
     generation = _generation_config(config) if generator is None else None
     items = {name: load_benchmark(name, data_dir=config.data_dir, path=config.data.get(name), limit=config.limit)
              for name in config.datasets}
-    prepare_out(config, template)
+    prepare_out(config, template, system_prompt)
     generator = generator or _load_generator(config, generation)
     tokenizer = tokenizer or generator.tokenizer
-    builder = PromptBuilder(tokenizer, template=template, system_prompt=config.system_prompt)
+    builder = PromptBuilder(tokenizer, template=template, system_prompt=system_prompt)
     adjudications = Adjudications(config.adjudications or default_adjudications(config.out))
     for name, dataset_items in items.items():
         with SampleFile(samples_path(config.out, name)) as samples:

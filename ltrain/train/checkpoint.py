@@ -2,7 +2,8 @@
 
     step-000040/  config.json, model*.safetensors (16-bit weights, gathered under ZeRO-3)
                   tokenizer files (copied from the shards' tokenizer/)
-                  ltrain.json (the contract: special tokens, mode, cache tokens, template, config, step;
+                  ltrain.json (the contract: special tokens, mode, cache tokens, template, the system
+                               prompt the training prompts carry (null = none), config, step;
                                stage, stage_index, stage_step, stage_steps; curriculum and its plan hashes)
                   deepspeed/  optimizer, scheduler and weight partitions;  rng/rank-N.pt
     latest        the name of the newest complete checkpoint

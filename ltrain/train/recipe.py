@@ -29,6 +29,7 @@ from ltrain.train.embeddings import prepare_embeddings
 from ltrain.train.loss import label_positions, shifted_targets, token_loss_sum
 from ltrain.train.model import load_model, model_config
 from ltrain.train.progress import TrainLogger
+from ltrain.train.system_prompt import training_system_prompt
 
 # keys whose change would make a resumed run diverge from the curve it continues
 CURVE_KEYS = ("model", "data", "curriculum", "seed", "bucket_by_length", "epochs", "max_steps", "lr",
@@ -44,6 +45,7 @@ class Recipe:
         self.step = 0
         self.engine = None
         self.curriculum = None
+        self._system_prompts: dict[tuple[str, ...], dict] = {}
 
     # -- setup ----------------------------------------------------------------------------------
     def setup(self) -> "Recipe":
@@ -263,11 +265,19 @@ class Recipe:
         run = self.curriculum
         d = self.data if run is None else run.stage_at(max(self.step - 1, 0)).data
         return {"special_tokens": d.special_tokens, "mode": d.mode, "cache_tokens": d.cache_tokens,
-                "template": d.template, "see_current": d.see_current, "config": self.cfg.to_dict(),
+                "template": d.template, **self._system_prompt(d), "see_current": d.see_current,
+                "config": self.cfg.to_dict(),
                 **self._stage_fields(self.step), "step": self.step, "epoch": self._epoch(),
                 "curriculum": self.cfg.curriculum, "curriculum_files": None if run is None else run.files,
                 "world_size": self.ranks.world_size, "global_batch_size": self.sampler.global_batch,
                 "tokenizer_hash": self.data.tokenizer_hash, "ltrain_version": __version__}
+
+    def _system_prompt(self, data) -> dict:
+        """ltrain.json's `system_prompt`: the system turn of the data's prompts (once per data)."""
+        key = tuple(data.paths)
+        if key not in self._system_prompts:
+            self._system_prompts[key] = training_system_prompt(data.paths, self.tokenizer, data.template)
+        return self._system_prompts[key]
 
     def save_checkpoint(self) -> Path:
         """Save step-NNNNNN/ under output_dir (every rank must call this)."""
