@@ -4,7 +4,8 @@
 loop is ours: every step feeds each row's pending tokens (left-padded to the longest feed) with an
 explicit 4D additive mask and explicit position ids that keep counting through evicted tokens, as
 in training. Every emitted token except EOS is fed back, the last one under the token budget too,
-so a sample's fed sequence is exactly a shard row without its EOS.
+so a sample's fed sequence is exactly a shard row without its EOS. Each step's wall time is split
+equally over the rows it served, so a batch's per-sample seconds add up to its wall time.
 """
 from __future__ import annotations
 
@@ -90,6 +91,7 @@ def decode(model, prompts: Sequence[Sequence[int]], method: Method, chooser: Cho
                        sequence=list(p), thought_start=len(p)) for p in prompts]
     state = KVState(model, len(samples))
     rows = list(range(len(samples)))                 # the samples still decoding, in cache row order
+    shared = 0.0                                     # wall time already attributed to samples
     while rows:
         active = [samples[r] for r in rows]
         if budget is not None:
@@ -120,9 +122,12 @@ def decode(model, prompts: Sequence[Sequence[int]], method: Method, chooser: Cho
                 keep.append(i)
         for i in set(range(len(active))) - set(keep):
             active[i].meter.output_tokens = len(active[i].output)
-            active[i].meter.seconds = clock.elapsed()
         if keep:
             state.evict(_positions(active, device), torch.tensor(keep, dtype=torch.long, device=device))
+        now = clock.elapsed()
+        for sample in active:                        # the step's time, split over the rows it served
+            sample.meter.seconds += (now - shared) / len(active)
+        shared = now
         rows = [rows[i] for i in keep]
     return [sample.result(record_logits) for sample in samples]
 

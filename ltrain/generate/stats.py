@@ -5,6 +5,8 @@ anything is evicted (the prompt, LightThinker's temporary cache/continue tokens 
 dep: the sum, over the tokens the model emitted and that were fed back, of the entries each one's
 query attended to, itself included (the rows of the mask actually passed). The final EOS is
 predicted but never fed, so it adds nothing, as in `ltdata.metrics`.
+seconds: the sample's share of the decode's wall time: each step's time split equally over the rows
+decoded in it, so alone it is the sample's wall time and over a batch the shares sum to the batch's.
 """
 from __future__ import annotations
 

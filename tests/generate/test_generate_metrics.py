@@ -1,10 +1,13 @@
-"""Peak KV and Dep measured by the loop: against hand-computed worked examples, a slow simulation, ltdata.
+"""Peak KV, Dep and seconds measured by the loop: against hand-computed worked examples, a slow simulation,
+ltdata, and the wall clock.
 
 Conventions (LightThinker's peak-token and Dependency definitions, `ltdata.metrics`): peak counts the cache right after a feed is appended and
 before eviction; Dep sums, over emitted tokens that are fed back, the entries each one attends to,
 itself included (the final EOS is never fed).
 """
 from __future__ import annotations
+
+import time
 
 import numpy as np
 import pytest
@@ -13,6 +16,9 @@ from generate_support import emitted, tiny_model
 from ltdata.metrics import dependency, peak_tokens
 from ltdata.records import Role
 from ltrain.generate import GenerationConfig, Generator
+from ltrain.generate.loop import decode
+from ltrain.generate.methods import make_method
+from ltrain.generate.sampling import TeacherForcing
 
 PROMPT = list(range(100, 133))                                    # |P| = 33
 THOUGHT_TEXT = [list(range(200 + 10 * k, 207 + 10 * k)) for k in range(3)]   # 7 text tokens each
@@ -132,3 +138,25 @@ def test_vanilla_generation_dep_follows_the_closed_form(builds):
     fed = len(out.output_ids) - int(out.finished)
     assert out.stats.peak_tokens == 12 + fed
     assert out.stats.dep == 12 * fed + fed * (fed + 1) // 2
+
+
+def test_batched_seconds_add_up_to_the_wall_time(builds):
+    """Each step's time is shared by the rows in it: a batch's seconds sum to its wall time, not 4x it."""
+    built = builds["vanilla"]
+    model = tiny_model("qwen2", len(built.tokenizer))
+    generator = Generator(model, built.tokenizer, built.ids,
+                          GenerationConfig(method="vanilla", max_new_tokens=24, batch_size=4))
+    prompts = [PROMPT[:5 + 3 * k] for k in range(8)]
+    started = time.perf_counter()
+    outputs = generator.generate(prompts)                         # two batches of 4
+    wall = time.perf_counter() - started
+    total = sum(o.stats.seconds for o in outputs)
+    assert 0.85 * wall <= total <= wall
+
+    eos = built.ids.eos                                            # one row stops after 2 steps, one runs 20
+    started = time.perf_counter()
+    short, long = decode(model, [PROMPT[:5], PROMPT[:9]], make_method("vanilla", built.ids, see_current=None),
+                         TeacherForcing([[200, eos], list(range(200, 220))]), max_new_tokens=20, eos_id=eos)
+    wall = time.perf_counter() - started
+    assert 0.85 * wall <= short.stats.seconds + long.stats.seconds <= wall
+    assert short.stats.seconds < long.stats.seconds / 3
