@@ -106,4 +106,5 @@ def test_generate_and_eval_refuse_a_checkpoint_whose_tokenizer_class_re_tokenise
     extra = ["--data", f"gsm8k={GSM8K}", "--out", str(tmp_path / "out")] if command[0] == "eval" else []
     assert main([command[0], "--model", str(broken), *command[1:], *extra]) == 2
     err = capsys.readouterr().err
-    assert err.startswith(f"ltrain: error: model: {broken}: the tokenizer loads as Qwen2Tokenizer") and err.count("\n") == 1
+    assert err.startswith(f"ltrain: error: model: {broken}: the tokenizer loads as Qwen2Tokenizer")
+    assert err.count("\n") == 1
