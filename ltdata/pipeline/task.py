@@ -36,6 +36,8 @@ class BuildJob:
     fields_json: str
     layout: LayoutSettings
     on_error: str
+    min_thought_tokens: int | None = None
+    max_thought_tokens: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +71,8 @@ def _worker_state(job: BuildJob) -> tuple[Any, Any, Layouter]:
     from ltdata.splitters import make_splitter
 
     tokenizer = AutoTokenizer.from_pretrained(job.tokenizer_dir)
-    splitter = make_splitter(job.splitter, json.loads(job.splitter_options_json), tokenizer=tokenizer)
+    splitter = make_splitter(job.splitter, json.loads(job.splitter_options_json), tokenizer=tokenizer,
+                             min_thought_tokens=job.min_thought_tokens, max_thought_tokens=job.max_thought_tokens)
     return tokenizer, splitter, Layouter(tokenizer, job.layout)
 
 

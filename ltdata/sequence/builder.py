@@ -214,6 +214,11 @@ def _roundtrip_problem(trace: Trace, texts: list[str], decoded: list[str]) -> Re
     return None
 
 
+def batch_encoder(tokenizer) -> Callable[[list[str]], list[list[int]]]:
+    """The layout's batch encoder for `tokenizer`, so that splitters count tokens exactly as it encodes."""
+    return _batch_codec(tokenizer)[0]
+
+
 def _batch_codec(tokenizer) -> tuple[Callable[[list[str]], list[list[int]]], Callable[[list[list[int]]], list[str]]]:
     """Batch encode (no added special tokens) and decode (nothing skipped, no clean-up) for `tokenizer`.
 

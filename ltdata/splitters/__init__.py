@@ -10,21 +10,40 @@ from typing import Any, Mapping
 
 from ltdata.errors import ConfigError, LtdataError, PluginError
 from ltdata.plugins import catalogue, import_object, load_entry_point, plugin_entry_points
+from ltdata.splitters.balanced import BalancedSplitter
 from ltdata.splitters.base import Span, Splitter, check_spans
+from ltdata.splitters.bounds import BoundedSplitter
 from ltdata.splitters.sentence import SentenceSplitter
 from ltdata.splitters.thought import ThoughtSplitter
 from ltdata.splitters.tokens import TokenWindowSplitter
 
 ENTRY_POINT_GROUP = "ltdata.splitters"
 BUILTIN_SPLITTERS: dict[str, type] = {"thought": ThoughtSplitter, "sentence": SentenceSplitter,
-                                      "tokens": TokenWindowSplitter}
+                                      "tokens": TokenWindowSplitter, "balanced": BalancedSplitter}
+# Keywords the build fills in for a splitter that declares them; never splitter options.
+BUILD_KEYWORDS = ("tokenizer", "min_thought_tokens", "max_thought_tokens")
 
-__all__ = ["BUILTIN_SPLITTERS", "ENTRY_POINT_GROUP", "Span", "Splitter", "available_splitters", "check_spans",
-           "make_splitter", "split_checked"]
+__all__ = ["BUILTIN_SPLITTERS", "ENTRY_POINT_GROUP", "BoundedSplitter", "Span", "Splitter", "available_splitters",
+           "check_spans", "make_splitter", "split_checked"]
 
 
-def make_splitter(spec: str, options: Mapping[str, Any] | None = None, *, tokenizer: Any = None) -> Splitter:
-    """Build the splitter `spec` with `options` as keywords; `tokenizer=` only if it takes a `tokenizer`."""
+def make_splitter(spec: str, options: Mapping[str, Any] | None = None, *, tokenizer: Any = None,
+                  min_thought_tokens: int | None = None, max_thought_tokens: int | None = None) -> Splitter:
+    """Build the splitter `spec` with `options` as keywords, within token bounds if any are set.
+
+    A splitter that declares a `tokenizer`, `min_thought_tokens` or `max_thought_tokens` keyword
+    receives the build's value. With either bound set, the splitter is wrapped in a `BoundedSplitter`
+    (which needs `tokenizer`); with neither, it is returned as made, so its spans are unchanged.
+    """
+    splitter = _construct(spec, options, {"tokenizer": tokenizer, "min_thought_tokens": min_thought_tokens,
+                                          "max_thought_tokens": max_thought_tokens})
+    if min_thought_tokens is None and max_thought_tokens is None:
+        return splitter
+    return BoundedSplitter(splitter=splitter, tokenizer=tokenizer, min_tokens=min_thought_tokens,
+                           max_tokens=max_thought_tokens, name=spec)
+
+
+def _construct(spec: str, options: Mapping[str, Any] | None, build: dict[str, Any]) -> Splitter:
     factory = _resolve(spec)
     if not callable(factory):
         raise PluginError(f"splitter {spec!r} is not a class or factory (got {type(factory).__name__})")
@@ -33,14 +52,16 @@ def make_splitter(spec: str, options: Mapping[str, Any] | None = None, *, tokeni
     kwargs = dict(options or {})
     parameters = _parameters(factory)
     if parameters is not None:
-        valid = sorted(name for name in parameters if name != "tokenizer")
+        valid = sorted(name for name in parameters if name not in BUILD_KEYWORDS)
         takes_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values())
         for option in kwargs:
+            if option in BUILD_KEYWORDS[1:]:
+                raise ConfigError(f"splitter_options.{option}: a build option, not a splitter option; "
+                                  f"use --{option.replace('_', '-')} (YAML: {option})")
             if option == "tokenizer" or (option not in parameters and not takes_any):
                 raise ConfigError(f"splitter_options.{option}: not an option of splitter {spec!r} "
                                   f"(valid: {', '.join(valid) or 'none'})")
-        if "tokenizer" in parameters:
-            kwargs["tokenizer"] = tokenizer
+        kwargs.update({name: value for name, value in build.items() if name in parameters})
     try:
         splitter = factory(**kwargs)
     except LtdataError:

@@ -8,6 +8,7 @@ import pytest
 from ltdata.errors import ConfigError, PluginError
 from ltdata.splitters import (BUILTIN_SPLITTERS, Splitter, available_splitters, make_splitter,
                               split_checked)
+from ltdata.splitters.balanced import BalancedSplitter
 from ltdata.splitters.sentence import SentenceSplitter
 from ltdata.splitters.thought import ThoughtSplitter
 from ltdata.splitters.tokens import TokenWindowSplitter
@@ -34,7 +35,7 @@ def entry_points(monkeypatch, tmp_path, plugin_path):
 
 def test_builtins():
     assert BUILTIN_SPLITTERS == {"thought": ThoughtSplitter, "sentence": SentenceSplitter,
-                                 "tokens": TokenWindowSplitter}
+                                 "tokens": TokenWindowSplitter, "balanced": BalancedSplitter}
     splitter = make_splitter("thought", {"min_chars": 5, "max_chars": 100})
     assert splitter == ThoughtSplitter(min_chars=5, max_chars=100) and isinstance(splitter, Splitter)
     assert make_splitter("sentence", None) == SentenceSplitter()
@@ -49,7 +50,7 @@ def test_tokenizer_goes_only_to_splitters_that_take_it(qwen):
 
 
 @pytest.mark.parametrize("spec, options, message", [
-    ("paragraph", {}, "splitter: unknown splitter 'paragraph'; choose from thought, sentence, tokens, "
+    ("paragraph", {}, "splitter: unknown splitter 'paragraph'; choose from thought, sentence, tokens, balanced, "
                       "or give an import path 'package.module:Class'"),
     ("thought", {"max_char": 10}, "splitter_options.max_char: not an option of splitter 'thought' "
                                   "(valid: max_chars, min_chars)"),
@@ -116,10 +117,10 @@ def test_entry_points(entry_points):
     with pytest.raises(PluginError, match=r"^splitter 'broken' \(entry point 'ltdata_no_such_module:Thing'\) "
                                           r"cannot be loaded: ModuleNotFoundError"):
         make_splitter("broken")
-    with pytest.raises(ConfigError, match=r"choose from thought, sentence, tokens, broken, words, or give"):
+    with pytest.raises(ConfigError, match=r"choose from thought, sentence, tokens, balanced, broken, words, or give"):
         make_splitter("nope")
     table = available_splitters()
-    assert list(table)[:3] == ["thought", "sentence", "tokens"]
+    assert list(table)[:4] == ["thought", "sentence", "tokens", "balanced"]
     assert table["words"] == "N words per thought (with their trailing whitespace); leading whitespace joins the first."
     assert table["broken"].startswith("(cannot be loaded: splitter 'broken' (entry point")
 
@@ -130,3 +131,4 @@ def test_available_builtins_describe_themselves():
                                 "thought they end.")
     assert table["sentence"].startswith("spaCy sentences")
     assert table["tokens"].startswith("Windows of N tokens")
+    assert table["balanced"].startswith("Paragraph and sentence ends chosen by dynamic programming")
