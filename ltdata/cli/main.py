@@ -33,9 +33,12 @@ def _parser() -> argparse.ArgumentParser:
     inspect.add_argument("--no-color", action="store_true", help="plain text, no ANSI colours")
     inspect.add_argument("--mask-size", type=int, default=48, help="mask drawing size in characters")
 
-    stats = commands.add_parser("stats", help="tokens, thoughts and compression estimates of a build")
-    stats.add_argument("directory")
-    stats.add_argument("--png", metavar="FILE", help="also write histograms as a PNG")
+    stats = commands.add_parser("stats", help="tokens, thoughts and compression estimates of a build; "
+                                              "several builds side by side")
+    stats.add_argument("directories", nargs="+", metavar="DIR",
+                       help="a build or a built curriculum; two or more builds are compared, one column each")
+    stats.add_argument("--png", metavar="FILE", help="also write histograms as a PNG (several builds: their "
+                                                     "thought lengths overlaid)")
 
     commands.add_parser("plugins", help="list the available formats and splitters")
 
@@ -135,22 +138,39 @@ def _inspect(args: argparse.Namespace) -> int:
 def _stats(args: argparse.Namespace) -> int:
     from ltdata.views.stats import build_stats, format_stats, stats_png
 
-    if (Path(args.directory) / "curriculum.json").exists():
-        return _curriculum_stats(args)
-    print(format_stats(build_stats(args.directory)))
+    curricula = [d for d in args.directories if (Path(d) / "curriculum.json").exists()]
+    if len(args.directories) > 1:
+        if curricula:
+            raise ConfigError(f"stats: {curricula[0]} is a curriculum; several directories are compared only "
+                              f"as builds (give a curriculum alone)")
+        return _compare(args)
+    directory = args.directories[0]
+    if curricula:
+        return _curriculum_stats(directory, args.png)
+    print(format_stats(build_stats(directory)))
     if args.png:
-        stats_png(args.directory, args.png)
+        stats_png(directory, args.png)
         print(f"ltdata: wrote {args.png}")
     return 0
 
 
-def _curriculum_stats(args: argparse.Namespace) -> int:
+def _compare(args: argparse.Namespace) -> int:
+    from ltdata.views.compare import compare_builds, comparison_png, format_comparison
+
+    print(format_comparison(compare_builds(args.directories)))
+    if args.png:
+        comparison_png(args.directories, args.png)
+        print(f"ltdata: wrote {args.png}")
+    return 0
+
+
+def _curriculum_stats(directory: str, png: str | None) -> int:
     from ltdata.curriculum.stats import curriculum_png, curriculum_stats, format_curriculum_stats
 
-    print(format_curriculum_stats(curriculum_stats(args.directory)))
-    if args.png:
-        curriculum_png(args.directory, args.png)
-        print(f"ltdata: wrote {args.png}")
+    print(format_curriculum_stats(curriculum_stats(directory)))
+    if png:
+        curriculum_png(directory, png)
+        print(f"ltdata: wrote {png}")
     return 0
 
 

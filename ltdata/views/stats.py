@@ -89,10 +89,11 @@ def _records(paths: list[Path]) -> pl.LazyFrame:
 
 
 def _summary(frame: pl.LazyFrame, column: str) -> dict[str, int | float | None]:
-    """total, mean, p50, p90 (linear interpolation) and max of one column; None where empty."""
+    """total, mean, p10, p50, p90 (linear interpolation) and max of one column; None where empty."""
     c = pl.col(column).cast(pl.Int64)
-    return frame.select(c.sum().alias("total"), c.mean().alias("mean"), c.quantile(0.5, "linear").alias("p50"),
-                        c.quantile(0.9, "linear").alias("p90"), c.max().alias("max")).collect().row(0, named=True)
+    return frame.select(c.sum().alias("total"), c.mean().alias("mean"), c.quantile(0.1, "linear").alias("p10"),
+                        c.quantile(0.5, "linear").alias("p50"), c.quantile(0.9, "linear").alias("p90"),
+                        c.max().alias("max")).collect().row(0, named=True)
 
 
 def _compression(metrics: np.ndarray) -> dict[str, dict[str, float | None]]:
@@ -115,10 +116,12 @@ def build_stats(directory: str | Path) -> dict[str, Any]:
     tally = _tally(paths)
     total = int(tally.role_tokens.sum())
     head = records.select(pl.len().alias("records"), pl.col("truncated").sum().alias("truncated")).collect()
+    mode = manifest.get("mode")
     return {
         "directory": str(directory),
-        "mode": manifest.get("mode"),
-        "cache_tokens": manifest.get("cache_tokens"),
+        "mode": mode,
+        "cache_tokens": 0 if mode == "vanilla" else manifest.get("cache_tokens"),   # vanilla inserts none
+        "config": manifest.get("config", {}),
         "counts": manifest.get("counts", {}),
         "records": int(head["records"][0]),
         "truncated": int(head["truncated"][0] or 0),
@@ -150,14 +153,14 @@ def format_stats(stats: dict[str, Any]) -> str:
     counts = stats["counts"]
     rejected = counts.get("rejected", {})
     reasons = ", ".join(f"{reason} {n:,}" for reason, n in rejected.items())
-    lines = [f"{stats['directory']}  (mode {stats['mode']}, {stats['cache_tokens']} cache tokens per thought)", ""]
+    lines = [f"{stats['directory']}  (mode {stats['mode']}, {_cache_phrase(stats['cache_tokens'])})", ""]
     lines += aligned_table([["records", format_number(stats["records"]), ""],
                             ["  read", format_number(counts.get("records_read")), ""],
                             ["  rejected", format_number(sum(rejected.values())), f"({reasons})" if reasons else ""],
                             ["  dropped overlong", format_number(counts.get("dropped_overlong")), ""],
                             ["  truncated", format_number(stats["truncated"]), ""]])
-    lines += [""] + aligned_table([["", "total", "mean", "p50", "p90", "max"]] + [
-        [label, *(format_number(stats[key][k]) for k in ("total", "mean", "p50", "p90", "max"))]
+    lines += [""] + aligned_table([["", "total", "mean", "p10", "p50", "p90", "max"]] + [
+        [label, *(format_number(stats[key][k]) for k in ("total", "mean", "p10", "p50", "p90", "max"))]
         for label, key in SUMMARY_ROWS])
     lines += [""] + aligned_table([["tokens by role", "tokens", "share"]] + [
         [f"  {name}", format_number(r["tokens"]), "-" if r["share"] is None else f"{100 * r['share']:.1f}%"]
@@ -170,6 +173,19 @@ def format_stats(stats: dict[str, Any]) -> str:
         for label, c in (("peak KV tokens (mean)", stats["compression"]["peak_tokens"]),
                          ("Dep (mean)", stats["compression"]["dep"]))])
     return "\n".join(lines)
+
+
+def _cache_phrase(cache_tokens: int | None) -> str:
+    if cache_tokens is None:
+        return "cache tokens unknown"
+    if cache_tokens == 0:
+        return "no cache tokens"
+    return f"{cache_tokens} cache token{'s' if cache_tokens != 1 else ''} per thought"
+
+
+def thought_lengths(directory: str | Path) -> np.ndarray:
+    """int64 [thoughts]: the text tokens (role THOUGHT) of every thought of a build, in shard order."""
+    return _tally(shard_paths(directory)).thought_tokens
 
 
 def stats_png(directory: str | Path, path: str | Path) -> None:

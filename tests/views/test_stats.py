@@ -22,8 +22,9 @@ def rows_of(build_dir) -> list[dict]:
 
 
 def summary(values: list[int]) -> dict:
-    return {"total": sum(values), "mean": statistics.mean(values), "p50": statistics.median(values),
-            "p90": statistics.quantiles(values, n=10, method="inclusive")[8], "max": max(values)}
+    deciles = statistics.quantiles(values, n=10, method="inclusive")
+    return {"total": sum(values), "mean": statistics.mean(values), "p10": deciles[0],
+            "p50": statistics.median(values), "p90": deciles[8], "max": max(values)}
 
 
 def peak(r: dict) -> int:
