@@ -12,8 +12,8 @@ from ltdata.config import Template, option
 from ltdata.errors import ConfigError
 from ltrain.eval.prompts import FROM_CHECKPOINT
 from ltrain.eval.readers import DATASETS
+from ltrain.generate.config import Method
 
-Method = Literal["lightthinker", "anllm", "vanilla", "h2o"]
 Dtype = Literal["float32", "bfloat16", "float16"]
 
 
@@ -28,7 +28,8 @@ class EvalConfig:
                                 metavar="DIR")
     data: dict[str, str] = option({}, "explicit location of one dataset, NAME=PATH (repeatable; overrides --data-dir)")
     out: str = option("eval-out", "output directory (run.json, samples/*.jsonl, results.md/.csv)", metavar="DIR")
-    method: Method = option("lightthinker", "decoding method: lightthinker | anllm | vanilla | h2o")
+    method: Method = option("lightthinker", "decoding method: lightthinker | anllm | vanilla | h2o | "
+                                          "lightthinker-nocache (an ablation: cache tokens hidden too)")
     label: str | None = option(None, "row name in the results table; None = the method")
     limit: int | None = option(None, "only the first N items of each dataset; None = all")
     batch_size: int = option(1, "prompts per generate() call (1 = the paper's per-sample timing)")

@@ -1,4 +1,5 @@
-"""Compressed generation: a decode loop over a pruned KV cache for LightThinker, AnLLM, vanilla and H2O.
+"""Compressed generation: a decode loop over a pruned KV cache for LightThinker, AnLLM, vanilla and H2O
+(plus `lightthinker-nocache`, an ablation that hides the cache tokens too).
 
 `Generator.from_checkpoint(path, GenerationConfig(method=...)).generate(prompt_ids)` returns texts with
 peak KV entries, Dep, compressions and wall time measured on the cache while decoding. Names load on

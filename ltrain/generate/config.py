@@ -5,14 +5,15 @@ documented in one place. Cross-field problems are all reported at once, each nam
 """
 from __future__ import annotations
 
+import typing
 from dataclasses import dataclass, fields
 from typing import Literal
 
 from ltdata.config import option
 from ltdata.errors import ConfigError
 
-Method = Literal["lightthinker", "anllm", "vanilla", "h2o"]
-METHODS: tuple[str, ...] = ("lightthinker", "anllm", "vanilla", "h2o")
+Method = Literal["lightthinker", "anllm", "vanilla", "h2o", "lightthinker-nocache"]
+METHODS: tuple[str, ...] = typing.get_args(Method)
 
 
 @dataclass
@@ -21,7 +22,10 @@ class GenerationConfig:
 
     method: Method = option("lightthinker", "lightthinker: compress each thought at <|splitter|>; anllm: drop "
                                           "each thought after its anchor; vanilla: keep everything; h2o: "
-                                          "heavy-hitter + recent window within --kv-budget")
+                                          "heavy-hitter + recent window within --kv-budget; lightthinker-nocache: "
+                                          "an ablation, not a method to deploy: lightthinker that also hides "
+                                          "each block's cache tokens from its <|continue|> on (does the "
+                                          "information flow through them?)")
     max_new_tokens: int = option(10240, "most tokens the model may emit per prompt (forced blocks not counted)")
     do_sample: bool = option(False, "sample instead of greedy argmax")
     temperature: float = option(1.0, "sampling temperature")

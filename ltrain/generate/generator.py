@@ -158,7 +158,7 @@ def lookup_special_tokens(tokenizer) -> SpecialTokenIds:
 
 def _check_tokens(ids: SpecialTokenIds, method: str, model) -> None:
     needed = {"eos": ids.eos}
-    if method == "lightthinker":
+    if method in ("lightthinker", "lightthinker-nocache"):
         needed.update(splitter=ids.splitter, continue_=ids.continue_, cache=ids.cache[0] if ids.cache else MISSING)
     elif method == "anllm":
         needed["anchor <|o_0|>"] = ids.cache[0] if ids.cache else MISSING

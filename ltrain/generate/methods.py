@@ -78,6 +78,26 @@ class LightThinker:
 
 
 @dataclass(frozen=True, slots=True)
+class LightThinkerNoCache(LightThinker):
+    """Ablation (research only): LightThinker's block, but from continue on its cache tokens are hidden too.
+
+    The thought, the splitter and the block's n cache tokens all vanish for the continue token and
+    everything after it, so nothing written after a compression sees anything of the compressed
+    thought: only the prompt, the continue tokens and the current thought. Against `LightThinker` it
+    shows whether the information flows through the cache tokens.
+    """
+
+    def feed(self, token: int, pos: int, thought_start: int) -> Feed:
+        fed = LightThinker.feed(self, token, pos, thought_start)
+        if not fed.compress:
+            return fed
+        n = len(self.ids.cache)
+        closing = pos + n + 1
+        return Feed(tokens=fed.tokens, lo=fed.lo, generated=fed.generated, hide=Hide(thought_start, pos + n, closing),
+                    compress=True)
+
+
+@dataclass(frozen=True, slots=True)
 class AnLLM:
     """The model emits the anchor <|o_0|> itself; it is fed alone, then the thought (not the anchor) goes."""
 
@@ -116,6 +136,8 @@ class Preamble:
 def make_method(name: str, ids: SpecialTokenIds, *, see_current: bool | None) -> Method:
     if name == "lightthinker":
         return LightThinker(ids, see_current=bool(see_current))
+    if name == "lightthinker-nocache":
+        return LightThinkerNoCache(ids, see_current=bool(see_current))
     if name == "anllm":
         return AnLLM(ids, see_current=True if see_current is None else see_current)
     return KVBudget() if name == "h2o" else Vanilla()

@@ -1,4 +1,5 @@
-"""Helpers shared by the generation tests: fixture traces, shard rows, tiny models, the reference forward."""
+"""Helpers shared by the generation tests: fixture traces, shard rows, tiny models, the reference forward,
+a hook that records the KV cache length before every forward."""
 from __future__ import annotations
 
 import json
@@ -84,3 +85,15 @@ def full_forward_logits(model, row: dict) -> torch.Tensor:
     with torch.no_grad():
         return model(input_ids=torch.tensor(row["input_ids"])[None], attention_mask=additive[None, None],
                      position_ids=torch.tensor(row["position_ids"])[None]).logits[0]
+
+
+def cache_lengths(model):
+    """Record, before every forward, the KV length of each layer and the first position fed."""
+    seen: list[tuple[int, list[int]]] = []
+
+    def hook(module, args, kwargs):
+        layers = kwargs["past_key_values"].layers
+        lengths = [0 if layer.keys is None else int(layer.keys.shape[-2]) for layer in layers]
+        seen.append((int(kwargs["position_ids"][0, 0]), lengths))
+
+    return seen, model.register_forward_pre_hook(hook, with_kwargs=True)

@@ -16,23 +16,11 @@ from ltrain.generate.loop import decode
 from ltrain.generate.methods import make_method
 from ltrain.generate.sampling import TeacherForcing
 
-from generate_support import emitted, full_forward_logits, tiny_model
+from generate_support import cache_lengths, emitted, full_forward_logits, tiny_model
 
 TOLERANCE = 1e-5
 CASES = [("lightthinker", "lightthinker"), ("see_current", "lightthinker"), ("anllm", "anllm"),
          ("vanilla", "vanilla"), ("bespoke", "lightthinker")]
-
-
-def cache_lengths(model):
-    """Record, before every forward, the KV length of each layer and the first position fed."""
-    seen: list[tuple[int, list[int]]] = []
-
-    def hook(module, args, kwargs):
-        layers = kwargs["past_key_values"].layers
-        lengths = [0 if layer.keys is None else int(layer.keys.shape[-2]) for layer in layers]
-        seen.append((int(kwargs["position_ids"][0, 0]), lengths))
-
-    return seen, model.register_forward_pre_hook(hook, with_kwargs=True)
 
 
 def expected_cache_length(row: dict, mode: str, position: int) -> int:
