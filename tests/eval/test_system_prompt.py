@@ -93,4 +93,5 @@ def test_an_explicit_system_prompt_wins_over_the_checkpoint(tmp_path, byte_token
     run_eval(EvalConfig(model=str(checkpoint), datasets=["gsm8k"], data={"gsm8k": str(GSM8K)}, limit=1,
                         method="vanilla", max_new_tokens=1, system_prompt=None, out=str(out)), progress=False)
     (sample,) = [json.loads(line) for line in (out / "samples" / "gsm8k.jsonl").read_text().splitlines()]
-    assert sample["prompt"].startswith(INSTRUCTION) and json.loads((out / "run.json").read_text())["system_prompt"] is None
+    assert sample["prompt"].startswith(INSTRUCTION)
+    assert json.loads((out / "run.json").read_text())["system_prompt"] is None
