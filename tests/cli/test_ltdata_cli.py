@@ -52,6 +52,11 @@ def test_build_summary_line(tmp_path, capsys):
     (["--mode", "anllm", "--cache-tokens", "4"], "anllm mode uses exactly one anchor token"),
     (["--tokenizer", "/no/such/tokenizer"], "tokenizer: cannot load '/no/such/tokenizer'"),
     (["--splitter", "no_such_module:Nope"], "no_such_module"),
+    (["--min-thought-tokens", "0"], "min_thought_tokens: must be a positive integer or None (off), got 0"),
+    (["--min-thought-tokens", "64", "--max-thought-tokens", "32"],
+     "min_thought_tokens: must not exceed max_thought_tokens, got 64 > 32"),
+    (["--splitter-option", "min_thought_tokens=36"], "splitter_options.min_thought_tokens: a build option, not a "
+                                                    "splitter option; use --min-thought-tokens"),
 ])
 def test_configuration_problems_exit_2_with_one_line(tmp_path, capsys, argv, needle):
     code, out, err = run(capsys, "build", "--input", str(SMALL), "--output", str(tmp_path / "o"), *QUIET, *argv)
@@ -137,7 +142,31 @@ def test_plugins_lists_builtins(capsys):
     names = {line.split()[0] for line in out.splitlines() if line.startswith("  ")}
     assert code == 0
     assert {"bespoke", "sharegpt", "messages", "openthoughts", "thoughts", "plain"} <= names
-    assert {"thought", "sentence", "tokens"} <= names
+    assert {"thought", "sentence", "tokens", "balanced"} <= names
+
+
+def test_stats_compares_builds_side_by_side(built, tmp_path, capsys):
+    bounded = tmp_path / "k36"
+    code, _, err = run(capsys, "build", "--input", str(SMALL), "--output", str(bounded), "--max-length", "none",
+                       "--min-thought-tokens", "36", *QUIET)
+    assert code == 0, err
+    code, out, _ = run(capsys, "stats", str(built), str(bounded), "--png", str(tmp_path / "c.png"))
+    lines = out.splitlines()
+    assert code == 0 and (tmp_path / "c.png").read_bytes()[:4] == b"\x89PNG"
+    assert lines[0].split() == [built.name, "k36"]
+    assert lines[1].split() == ["splitter", "thought", "thought", "K=36"]
+    p10 = [float(x) for x in lines[lines.index(next(l for l in lines if l.startswith("tokens per thought p10")))]
+           .split()[-2:]]
+    assert p10[0] < 36 <= p10[1]
+    assert out.rstrip().endswith(f"ltdata: wrote {tmp_path / 'c.png'}")
+
+
+def test_stats_compares_builds_not_curricula(built, tmp_path, capsys):
+    (tmp_path / "curriculum.json").write_text("{}")
+    code, _, err = run(capsys, "stats", str(built), str(tmp_path))
+    assert code == 2
+    assert err.strip() == (f"ltdata: error: stats: {tmp_path} is a curriculum; several directories are compared "
+                           "only as builds (give a curriculum alone)")
 
 
 def test_published_schema_matches_the_code(built):

@@ -68,6 +68,33 @@ def build_dir(layout, tmp_path_factory) -> Path:
         "special_tokens": prepared.settings.ids.to_manifest(),
         "cache_tokens": 2,
         "mode": "lightthinker",
+        "config": {"splitter": "thought", "splitter_options": {"max_chars": 400}, "min_thought_tokens": 4,
+                   "max_thought_tokens": None},
         "shards": shards,
+    })
+    return out
+
+
+@pytest.fixture(scope="session")
+def vanilla_dir(layout, tmp_path_factory) -> Path:
+    """The fixture records laid out in vanilla mode, with the manifest a build writes (its cache_tokens is the
+    tokenizer's default, 9, although vanilla inserts none)."""
+    tokenizer, _ = layout
+    prepared = prepare_layout(tokenizer, BuildConfig(template="plain", mode="vanilla", max_length=None))
+    examples = prepared.layouter.lay_out_many([(t, spans(t)) for t in TRACES])
+    out = tmp_path_factory.mktemp("vanilla")
+    rows, tokens = write_shard(out / "shard-00000.arrow", examples)
+    tokenizer.save_pretrained(str(out / "tokenizer"))
+    write_json_atomic(out / "manifest.json", {
+        "schema_version": "1.0",
+        "counts": {"records_read": 4, "records_written": 4, "rejected": {}, "dropped_overlong": 0, "truncated": 0,
+                   "tokens": tokens},
+        "tokenizer": {"path": "tokenizer"},
+        "special_tokens": prepared.settings.ids.to_manifest(),
+        "cache_tokens": prepared.settings.n_cache,
+        "mode": "vanilla",
+        "config": {"splitter": "thought", "splitter_options": {}, "min_thought_tokens": None,
+                   "max_thought_tokens": None},
+        "shards": [{"file": "shard-00000.arrow", "rows": rows, "tokens": tokens}],
     })
     return out
