@@ -1,0 +1,1 @@
+"""Experiments run with the toolkit's own commands (not part of the installed packages)."""
