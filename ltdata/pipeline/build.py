@@ -20,18 +20,19 @@ from ltdata.errors import ConfigError
 from ltdata.pipeline.executor import dask_client, run_tasks
 from ltdata.pipeline.output import (PLAN_FILE, REJECTS, SOURCES_DIR, check_plan, clean_working_files, finish,
                                     manifest, prepare_output)
+from ltdata.pipeline.saved import saved_tokenizer
 from ltdata.pipeline.task import BuildJob, BuildTask, load_part, run_task
-from ltdata.pipeline.prepared import prepared
-from ltdata.pipeline.tokenizer import commit_tokenizer, stage_tokenizer, tokenizer_hash
+from ltdata.pipeline.tokenizer import commit_tokenizer, stage_files, staging_dir, tokenizer_hash
 from ltdata.readers.memory import MEMORY, is_memory_source, stage_records
 from ltdata.readers.sources import SourceSlice, expand_inputs, first_record, plan_slices, read_slice
 from ltdata.records import Trace
+from ltdata.sequence.codec import LazyTokenizer
 from ltdata.splitters import make_splitter
 from ltdata.shards.schema import SCHEMA_VERSION
 
 SAMPLE_DATA = Path(__file__).resolve().parents[1] / "sample_data"
-# imported by each local worker process as it starts (the task module pulls in transformers)
-WORKER_PRELOAD = ("ltdata.pipeline.task", "transformers.models.auto.tokenization_auto")
+# imported by each local worker process as it starts (numpy, pyarrow and tokenizers; never transformers)
+WORKER_PRELOAD = ("ltdata.pipeline.task",)
 __all__ = ["PLAN_FILE", "REJECTS", "SAMPLE_DATA", "BuildResult", "build"]
 
 
@@ -67,18 +68,19 @@ def build(source: Any = None, output: str | os.PathLike | None = None, config: B
     prepare_output(out, cfg)
 
     plan = _plan_memory(source, out, cfg) if memory else _plan_files(cfg.input or [str(SAMPLE_DATA)], cfg)
-    # the cluster starts first: its workers import transformers while the driver loads the tokenizer
+    # the cluster starts first: its worker processes start while the driver prepares the tokenizer
     with dask_client(workers=cfg.workers, processes=cfg.processes, scheduler=cfg.scheduler,
-                     preload=WORKER_PRELOAD) as client:
+                     preload=WORKER_PRELOAD, tasks=len(plan.tasks)) as client:
         return _run(cfg, out, plan, client)
 
 
 def _run(cfg: BuildConfig, out: Path, plan: _Plan, client) -> BuildResult:
     """Prepare the layout, check the plan against a previous run, run the missing tasks, finish."""
-    current = prepared(cfg)
-    make_splitter(cfg.splitter, cfg.splitter_options, tokenizer=current.tokenizer,  # a bad plugin fails here, once
+    saved = saved_tokenizer(cfg, scratch=staging_dir(out))
+    # a bad plugin fails here, once; the tokenizer loads only for a splitter that uses it
+    make_splitter(cfg.splitter, cfg.splitter_options, tokenizer=LazyTokenizer(saved.directory),
                   min_thought_tokens=cfg.min_thought_tokens, max_thought_tokens=cfg.max_thought_tokens)
-    staged = stage_tokenizer(current.tokenizer, out)
+    staged = stage_files(saved.directory, out)
     tok_hash = tokenizer_hash(staged)
     fingerprint = _fingerprint(cfg, plan.identity, tok_hash)
     finished = check_plan(out, cfg, fingerprint)
@@ -90,16 +92,16 @@ def _run(cfg: BuildConfig, out: Path, plan: _Plan, client) -> BuildResult:
 
     job = BuildJob(key=fingerprint, output=str(out.resolve()), tokenizer_dir=str(tokenizer_dir.resolve()),
                    splitter=cfg.splitter, splitter_options_json=json.dumps(cfg.splitter_options, sort_keys=True),
-                   fields_json=json.dumps(cfg.fields, sort_keys=True), layout=current.layout.settings,
+                   fields_json=json.dumps(cfg.fields, sort_keys=True), layout=saved.settings,
                    on_error=cfg.on_error, min_thought_tokens=cfg.min_thought_tokens,
-                   max_thought_tokens=cfg.max_thought_tokens)
+                   max_thought_tokens=cfg.max_thought_tokens, specials=saved.specials if saved.rust else None)
     results = {t.index: r for t in plan.tasks if (r := load_part(out, t.index)) is not None}
     todo = [t for t in plan.tasks if t.index not in results]
     for result in run_tasks(client, run_task, todo, progress=cfg.progress, description="ltdata build", job=job):
         results[result.index] = result
     ordered = [results[t.index] for t in plan.tasks]
     data = manifest(cfg, plan.inputs, plan.names, ordered, fingerprint=fingerprint, tokenizer_source=cfg.tokenizer,
-                    tok_hash=tok_hash, prepared=current.layout)
+                    tok_hash=tok_hash, prepared=saved)
     finish(out, ordered, data)
     return BuildResult(output=out, manifest=data)
 

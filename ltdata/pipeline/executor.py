@@ -2,6 +2,9 @@
 
 Tasks are coarse (one shard each) and return small results; a tqdm bar advances as they finish.
 The first failure cancels what is left and is re-raised as is, so the user sees one clear line.
+A local cluster never has more workers than tasks, and its worker processes start in the
+background while the driver prepares the build; a one-task build runs on a thread in this process,
+since a worker process would only add its start-up.
 """
 from __future__ import annotations
 
@@ -15,11 +18,12 @@ from ltdata.errors import ConfigError
 
 @contextmanager
 def dask_client(*, workers: int | None, processes: bool, scheduler: str | None,
-                preload: Sequence[str] = ()) -> Iterator["Client"]:
+                preload: Sequence[str] = (), tasks: int | None = None) -> Iterator["Client"]:
     """A connected client; the local cluster (if we made one) closes on exit.
 
     `preload`: modules each local worker process imports as it starts (Dask's worker preload), so
-    heavy imports happen while the driver is still preparing, not when the first task arrives.
+    they are imported while the driver is still preparing, not when the first task arrives.
+    `tasks`: how many tasks there are at most (the local cluster's size is capped by it).
     """
     from distributed import Client, LocalCluster
 
@@ -31,11 +35,13 @@ def dask_client(*, workers: int | None, processes: bool, scheduler: str | None,
         with client:
             yield client
         return
-    n_workers = workers or os.cpu_count() or 1
+    n_workers = min(workers or os.cpu_count() or 1, max(tasks, 1) if tasks is not None else 1 << 30)
+    processes = processes and n_workers > 1
     # the scheduler's HTTP endpoint always listens; a free port keeps concurrent builds from warning
-    with LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=processes, dashboard_address=":0",
+    with LocalCluster(n_workers=0, threads_per_worker=1, processes=processes, dashboard_address=":0",
                       scheduler_kwargs={"dashboard": False}, silence_logs=logging.ERROR,
                       preload=list(preload) if processes else []) as cluster, Client(cluster) as client:
+        cluster.scale(n_workers)        # returns at once; tasks wait at the scheduler for the workers
         yield client
 
 
@@ -47,8 +53,8 @@ def run_tasks(client, function: Callable, tasks: Sequence, *, progress: bool, de
 
     if not tasks:
         return
-    scattered = {k: client.scatter(v, broadcast=True) for k, v in shared.items()}
-    futures = client.map(function, list(tasks), pure=False, **scattered)
+    # `shared` is small (no data), so it travels inside the tasks: no scatter, which would wait for workers
+    futures = client.map(function, list(tasks), pure=False, **shared)
     bar = tqdm(total=len(futures), desc=description, unit="shard", disable=not progress)
     try:
         for future in as_completed(futures):

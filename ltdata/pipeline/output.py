@@ -10,7 +10,7 @@ import json
 import os
 import shutil
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ltdata.config import BuildConfig
 from ltdata.errors import ConfigError
@@ -20,6 +20,9 @@ from ltdata.pipeline.task import PARTS_DIR, TaskResult
 from ltdata.pipeline.tokenizer import TOKENIZER_DIR
 from ltdata.shards.manifest import MANIFEST, read_manifest, write_json_atomic
 from ltdata.shards.schema import SCHEMA_VERSION
+
+if TYPE_CHECKING:
+    from ltdata.pipeline.saved import SavedTokenizer
 
 PLAN_FILE = ".plan.json"
 REJECTS = "rejects.jsonl"
@@ -64,8 +67,11 @@ def check_plan(output: Path, cfg: BuildConfig, fingerprint: str) -> dict | None:
 
 def manifest(cfg: BuildConfig, inputs: list[dict[str, str]], input_names: list[str], results: list[TaskResult], *,
              fingerprint: str, tokenizer_source: str | None, tok_hash: str,
-             prepared: PreparedLayout) -> dict[str, Any]:
-    """What was written and how; `inputs` are `{"path", "format"}` entries, `input_names` the config's view."""
+             prepared: PreparedLayout | SavedTokenizer) -> dict[str, Any]:
+    """What was written and how; `inputs` are `{"path", "format"}` entries, `input_names` the config's view.
+
+    `prepared`: anything with the layout `settings`, the tokenizer `family` and the `added_tokens`.
+    """
     from ltdata import __version__
 
     layout = prepared.settings

@@ -2,7 +2,9 @@
 
 Runs on a Dask worker. The tokenizer, splitter and formats are loaded once per worker process
 (cached by the job's key), records stream through in chunks so memory stays flat, and the result
-sent back is a few counters, never data. A finished task leaves `.parts/NNNNN.json`, which is how a
+sent back is a few counters, never data. The tokenizer is the saved tokenizer.json, loaded with
+`tokenizers` alone; transformers is imported only for a tokenizer that needs it (the driver says
+so) or a splitter that uses the tokenizer. A finished task leaves `.parts/NNNNN.json`, which is how a
 resumed build knows not to redo it.
 """
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any, Iterator
 
 from ltdata.errors import RecordError
 from ltdata.sequence.builder import Dropped, Layouter, LayoutSettings
+from ltdata.sequence.codec import LazyTokenizer, SpecialIds, load_rust_codec
 from ltdata.readers.sources import SourceSlice, read_slice
 from ltdata.records import Example, Trace
 from ltdata.shards.manifest import write_json_atomic
@@ -38,6 +41,7 @@ class BuildJob:
     on_error: str
     min_thought_tokens: int | None = None
     max_thought_tokens: int | None = None
+    specials: SpecialIds | None = None     # None: load the tokenizer with transformers
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,15 +69,18 @@ class TaskResult:
 
 
 @lru_cache(maxsize=4)
-def _worker_state(job: BuildJob) -> tuple[Any, Any, Layouter]:
-    from transformers import AutoTokenizer
-
+def _worker_state(job: BuildJob) -> tuple[Any, Layouter]:
     from ltdata.splitters import make_splitter
 
-    tokenizer = AutoTokenizer.from_pretrained(job.tokenizer_dir)
+    if job.specials is not None:
+        codec, tokenizer = load_rust_codec(job.tokenizer_dir, job.specials), LazyTokenizer(job.tokenizer_dir)
+    else:
+        from transformers import AutoTokenizer
+
+        codec = tokenizer = AutoTokenizer.from_pretrained(job.tokenizer_dir)
     splitter = make_splitter(job.splitter, json.loads(job.splitter_options_json), tokenizer=tokenizer,
                              min_thought_tokens=job.min_thought_tokens, max_thought_tokens=job.max_thought_tokens)
-    return tokenizer, splitter, Layouter(tokenizer, job.layout)
+    return splitter, Layouter(codec, job.layout)
 
 
 @lru_cache(maxsize=16)
@@ -101,7 +108,7 @@ def thought_spans(trace: Trace, splitter, name: str) -> list[tuple[int, int]]:
 
 def run_task(task: BuildTask, job: BuildJob) -> TaskResult:
     """Build one shard; raise the first RecordError under on_error=raise."""
-    _, splitter, layouter = _worker_state(job)
+    splitter, layouter = _worker_state(job)
     fmt = _format(task.format_name, job.fields_json)
     result = TaskResult(index=task.index)
 

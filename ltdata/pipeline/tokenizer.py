@@ -36,11 +36,25 @@ def load_tokenizer(name_or_path: str | None):
                           f"files, or a hub id reachable from here; HF_HUB_OFFLINE=1 means local only)") from None
 
 
+def staging_dir(directory: Path) -> Path:
+    """DIR/.tokenizer.tmp: where the tokenizer waits, hashed and checked, before it replaces anything."""
+    return directory / f".{TOKENIZER_DIR}.tmp"
+
+
 def stage_tokenizer(tokenizer, directory: Path) -> Path:
-    """save_pretrained into a temporary DIR/.tokenizer.tmp (hashed and checked before it replaces anything)."""
-    staged = directory / f".{TOKENIZER_DIR}.tmp"
+    """save_pretrained into the staging directory."""
+    staged = staging_dir(directory)
     shutil.rmtree(staged, ignore_errors=True)
     tokenizer.save_pretrained(str(staged))
+    return staged
+
+
+def stage_files(saved: Path, directory: Path) -> Path:
+    """A copy of an already saved tokenizer in the staging directory (nothing to do if it was saved there)."""
+    staged = staging_dir(directory)
+    if Path(saved).resolve() != staged.resolve():
+        shutil.rmtree(staged, ignore_errors=True)
+        shutil.copytree(saved, staged)
     return staged
 
 

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from itertools import chain
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
 from ltdata.errors import Origin, RecordError
-from ltdata.sequence.special_tokens import MARKERS, SpecialTokenIds
+from ltdata.sequence.codec import Codec, codec_for
+from ltdata.sequence.special_tokens import SpecialTokenIds
 from ltdata.sequence.template import PromptTemplate
 from ltdata.records import Example, Role, Trace
 from ltdata.splitters.base import Span
@@ -51,17 +52,19 @@ class Dropped:
 
 
 class Layouter:
-    """Turns `(Trace, thought spans)` pairs into `Example`s with one tokenizer call per batch."""
+    """Turns `(Trace, thought spans)` pairs into `Example`s with one tokenizer call per batch.
 
-    def __init__(self, tokenizer, settings: LayoutSettings):
-        self.tokenizer = tokenizer
+    `tokenizer`: a transformers tokenizer, or a `Codec` (a build's workers pass the saved tokenizer.json's).
+    """
+
+    def __init__(self, tokenizer: Any, settings: LayoutSettings):
+        self.codec: Codec = codec_for(tokenizer)
+        self.tokenizer = self.codec.tokenizer
         self.settings = settings
-        vocab = tokenizer.get_vocab()           # one call: it copies the whole vocabulary each time
-        marker_ids = {vocab[m] for m in MARKERS if m in vocab}
+        markers = set(self.codec.specials.markers)
         inserted = {settings.ids.splitter, settings.ids.continue_, settings.ids.eos, *settings.ids.cache}
-        self._forbidden_in_text = np.array(sorted((set(tokenizer.all_special_ids) | inserted) - marker_ids))
-        self._forbidden_in_thoughts = np.array(sorted(set(self._forbidden_in_text) | marker_ids))
-        self._encode, self._decode = _batch_codec(tokenizer)
+        self._forbidden_in_text = np.array(sorted((set(self.codec.specials.special) | inserted) - markers))
+        self._forbidden_in_thoughts = np.array(sorted(set(self._forbidden_in_text) | markers))
         self._block = _block_tokens(settings)
 
     def render_prompt(self, trace: Trace) -> str:
@@ -76,8 +79,8 @@ class Layouter:
         for trace, spans in items:
             texts += [self.render_prompt(trace), trace.preamble, trace.answer]
             texts += [trace.reasoning[s:e] for s, e in spans]
-        encoded = self._encode(texts)
-        decoded = self._decode(encoded)
+        encoded = self.codec.encode(texts)
+        decoded = self.codec.decode(encoded)
         counts = [3 + len(spans) for _, spans in items]
         suspects = self._suspects(counts, encoded)
         results: list[Example | Dropped | RecordError] = []
@@ -109,7 +112,7 @@ class Layouter:
         for name, ids, forbidden in checks:
             hits = np.asarray(ids, dtype=np.int64)[np.isin(ids, forbidden)] if len(ids) else []
             if len(hits):
-                token = self.tokenizer.convert_ids_to_tokens(int(hits[0]))
+                token = self.codec.token(int(hits[0]))
                 return RecordError(f"contains the special token {token!r}, which would act as a control "
                                    f"token at inference", origin=trace.origin, record_id=trace.record_id,
                                    field=name, reason="special_token_in_text")
@@ -216,28 +219,4 @@ def _roundtrip_problem(trace: Trace, texts: list[str], decoded: list[str]) -> Re
 
 def batch_encoder(tokenizer) -> Callable[[list[str]], list[list[int]]]:
     """The layout's batch encoder for `tokenizer`, so that splitters count tokens exactly as it encodes."""
-    return _batch_codec(tokenizer)[0]
-
-
-def _batch_codec(tokenizer) -> tuple[Callable[[list[str]], list[list[int]]], Callable[[list[list[int]]], list[str]]]:
-    """Batch encode (no added special tokens) and decode (nothing skipped, no clean-up) for `tokenizer`.
-
-    For a plain `TokenizersBackend` this calls its Rust tokenizer directly, which is exactly what
-    `tokenizer(texts)` and `batch_decode` run, minus their per-segment Python conversion (a third of
-    the layout's time at ~100 segments a record). Anything else goes through the tokenizer's own API.
-    """
-    from transformers.tokenization_utils_base import PreTrainedTokenizerBase
-    from transformers.tokenization_utils_tokenizers import TokenizersBackend
-
-    cls = type(tokenizer)
-    backend = getattr(tokenizer, "backend_tokenizer", None)
-    plain = (isinstance(tokenizer, TokenizersBackend) and backend is not None
-             and all(getattr(cls, name) is getattr(TokenizersBackend, name) for name in ("_encode_plus", "_decode"))
-             and all(getattr(cls, name) is getattr(PreTrainedTokenizerBase, name)
-                     for name in ("__call__", "batch_decode", "decode"))
-             and not tokenizer.split_special_tokens and not backend.encode_special_tokens)
-    if plain:
-        return (lambda texts: [e.ids for e in backend.encode_batch(texts, add_special_tokens=False)],
-                lambda ids: backend.decode_batch(ids, skip_special_tokens=False))
-    return (lambda texts: tokenizer(texts, add_special_tokens=False)["input_ids"],
-            lambda ids: tokenizer.batch_decode(ids, skip_special_tokens=False, clean_up_tokenization_spaces=False))
+    return codec_for(tokenizer).encode
