@@ -26,11 +26,6 @@ def encoder(tokenizer: Any) -> Callable[[list[str]], list[list[int]]]:
     return batch_encoder(tokenizer)
 
 
-def token_counts(tokenizer: Any, texts: list[str]) -> list[int]:
-    """The number of tokens of each text, each encoded on its own (one batched call)."""
-    return [len(ids) for ids in encoder(tokenizer)(texts)] if texts else []
-
-
 def token_offsets(tokenizer: Any, text: str) -> list[tuple[int, int]]:
     """(start, end) character offsets of the tokens of `text` encoded on its own."""
     encoding = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True,

@@ -121,20 +121,29 @@ def test_bounds_need_the_tokenizer_and_are_not_splitter_options(qwen):
                                  "use --min-thought-tokens (YAML: min_thought_tokens)")
 
 
-def test_bounds_hold_on_real_traces(qwen, trace_texts):
-    """Every tenth real trace: no thought over M; one under K only where both merges would pass M; cuts
+@pytest.fixture(params=["qwen", "trained BPE"])
+def tokenizer(request, byte_tokenizer_path):
+    if request.param == "qwen":
+        return request.getfixturevalue("qwen")
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(byte_tokenizer_path)
+
+
+def test_bounds_hold_on_real_traces(tokenizer, trace_texts):
+    """Every 15th real trace: no thought over M; one under K only where both merges would pass M; cuts
     are the paragraph cuts (merges) or sentence/token cuts inside a paragraph over M (splits)."""
     low, high = 36, 256
-    bounded = make_splitter("thought", {}, tokenizer=qwen, min_thought_tokens=low, max_thought_tokens=high)
-    for label, text in trace_texts[::10]:
+    bounded = make_splitter("thought", {}, tokenizer=tokenizer, min_thought_tokens=low, max_thought_tokens=high)
+    for label, text in trace_texts[::15]:
         spans = check_spans(bounded.split(text), text, splitter="thought")
-        lengths = counts(qwen, text, spans)
+        lengths = counts(tokenizer, text, spans)
         assert max(lengths) <= high, label
         for k, (span, n) in enumerate(zip(spans, lengths)):
             if n < low and len(spans) > 1:
                 neighbours = [spans[j] for j in (k - 1, k + 1) if 0 <= j < len(spans)]
-                assert all(count(qwen, text[min(a, span[0]):max(b, span[1])]) > high for a, b in neighbours), label
+                assert all(count(tokenizer, text[min(a, span[0]):max(b, span[1])]) > high for a, b in neighbours), label
         paragraphs = ThoughtSplitter().split(text)
-        long_paragraphs = [p for p, n in zip(paragraphs, counts(qwen, text, paragraphs)) if n > high]
+        long_paragraphs = [p for p, n in zip(paragraphs, counts(tokenizer, text, paragraphs)) if n > high]
         for start, _ in spans:
             assert any(s == start for s, _ in paragraphs) or any(s < start < e for s, e in long_paragraphs), label
