@@ -62,7 +62,7 @@ def bound_spans(text: str, spans: list[Span], count: Count, *, tokenizer: Any, m
 
 
 def split_long(text: str, span: Span, count: Count, tokenizer: Any, max_tokens: int) -> list[Span]:
-    """Cut `span` into pieces of at most max_tokens tokens: at the last sentence end that fits, else a token boundary."""
+    """Cut `span` into pieces of at most max_tokens tokens: at the last sentence end that fits, else a token cut."""
     start, end = span
     ends = [m.end() for m in SENTENCE_END.finditer(text, start, end) if m.end() < end]
     pieces: list[Span] = []

@@ -1,4 +1,4 @@
-"""Token bounds (min/max_thought_tokens) with the real Qwen tokenizer: worked merges and splits, plugins, real traces."""
+"""Token bounds (min/max_thought_tokens) with real tokenizers: worked merges and splits, plugins, real traces."""
 from __future__ import annotations
 
 from pathlib import Path
