@@ -6,7 +6,7 @@ against vanilla, and the build's CPU seconds (one worker thread, so comparable b
 builds keep every record (`max_length` none) and skip malformed ones, so the rows hold the same text.
 
     .venv/bin/python bench/segmentation.py --out /tmp/seg-sample                           # the bundled traces
-    .venv/bin/python bench/segmentation.py --input traces.jsonl --out /tmp/seg-real --spacy-model en_core_web_sm
+    .venv/bin/python bench/segmentation.py --input traces.jsonl --format sharegpt --out /tmp/seg-real --spacy-model M
 """
 from __future__ import annotations
 
@@ -35,6 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--input", nargs="+", default=[], help="traces to build (default: the bundled sample data)")
     parser.add_argument("--out", required=True, help="a directory for the builds (one sub-directory per setting)")
+    parser.add_argument("--format", default="auto", help="the input record format (as `ltdata build --format`)")
     parser.add_argument("--spacy-model", help="also a `sentence` row with this installed spaCy pipeline")
     parser.add_argument("--only", nargs="+", metavar="NAME", help="build only these settings")
     parser.add_argument("--png", help="also overlay the thought-length histograms in this PNG")
@@ -53,7 +54,8 @@ def main(argv: list[str] | None = None) -> int:
     out = Path(args.out)
     seconds = {}
     for name, options in settings:
-        cfg = BuildConfig(input=args.input, output=str(out / name), max_length=None, on_error="skip", workers=1,
+        cfg = BuildConfig(input=args.input, format=args.format, output=str(out / name), max_length=None,
+                          on_error="skip", workers=1,
                           processes=False, progress=False, overwrite=(out / name).exists(), **options)
         start = time.process_time()
         build(cfg)
