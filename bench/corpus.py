@@ -29,6 +29,7 @@ class Corpus:
     path: Path              # the JSONL written
     texts: list[str]        # per record: the chat-templated prompt + the assistant text (for the raw ceiling)
     records: list[dict]
+    lengths: list[int]      # per record: the tokens of its text, as the raw tokenizer counts them
 
 
 def _closed(text: str) -> bool:
@@ -97,23 +98,24 @@ def make_corpus(n_records: int, directory: Path, tokenizer, *, seed: int = 0) ->
         return len(tokenizer(text, add_special_tokens=False)["input_ids"])
 
     candidates = _sky_t1(system, prefix) + _recombined(system, _short_chains(), count_tokens)
-    texts = [_full_text(r) for r in candidates]
+    texts = [full_text(r) for r in candidates]
     lengths = [len(ids) for ids in tokenizer(texts, add_special_tokens=False)["input_ids"]]
-    pool = [r for r, n in zip(candidates, lengths) if MIN_TOKENS <= n <= MAX_TOKENS]
+    pool = [(r, n) for r, n in zip(candidates, lengths) if MIN_TOKENS <= n <= MAX_TOKENS]
     rng = random.Random(seed)
-    records: list[dict] = []
-    while len(records) < n_records:
+    chosen: list[tuple[dict, int]] = []
+    while len(chosen) < n_records:
         cycle = list(pool)
         rng.shuffle(cycle)
-        records += cycle[:n_records - len(records)]
-    records = [{"id": f"bench-{i:05d}", **r} for i, r in enumerate(records)]
+        chosen += cycle[:n_records - len(chosen)]
+    records = [{"id": f"bench-{i:05d}", **r} for i, (r, _) in enumerate(chosen)]
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / f"traces-{n_records}.jsonl"
-    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
-    return Corpus(path=path, texts=[_full_text(r) for r in records], records=records)
+    with open(path, "w", encoding="utf-8") as f:
+        f.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
+    return Corpus(path=path, texts=[full_text(r) for r in records], records=records, lengths=[n for _, n in chosen])
 
 
-def _full_text(record: dict) -> str:
+def full_text(record: dict) -> str:
     """The ChatML prompt and the assistant text, as one string (what a build tokenises, in pieces)."""
     user, assistant = (turn["value"] for turn in record["conversations"])
     return (f"<|im_start|>system\n{record['system']}<|im_end|>\n<|im_start|>user\n{user}<|im_end|>\n"

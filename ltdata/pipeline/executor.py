@@ -3,8 +3,9 @@
 Tasks are coarse (one shard each) and return small results; a tqdm bar advances as they finish.
 The first failure cancels what is left and is re-raised as is, so the user sees one clear line.
 A local cluster never has more workers than tasks, and its worker processes start in the
-background while the driver prepares the build; a one-task build runs on a thread in this process,
-since a worker process would only add its start-up.
+background while the driver prepares the build. A build of one task (or none left to run) runs on a
+thread in this process, since a worker process would only add its start-up. Worker processes keep
+their tokenizer to one thread, so `workers` processes use `workers` cores.
 """
 from __future__ import annotations
 
@@ -35,12 +36,15 @@ def dask_client(*, workers: int | None, processes: bool, scheduler: str | None,
         with client:
             yield client
         return
-    n_workers = min(workers or os.cpu_count() or 1, max(tasks, 1) if tasks is not None else 1 << 30)
-    processes = processes and n_workers > 1
+    n_workers = max(1, min(workers or os.cpu_count() or 1, tasks if tasks is not None else 1 << 30))
+    processes = processes and (tasks is None or tasks > 1)
+    # one core per worker process, its tokenizer included (unless the user set TOKENIZERS_PARALLELISM)
+    env = {} if "TOKENIZERS_PARALLELISM" in os.environ else {"TOKENIZERS_PARALLELISM": "false"}
     # the scheduler's HTTP endpoint always listens; a free port keeps concurrent builds from warning
     with LocalCluster(n_workers=0, threads_per_worker=1, processes=processes, dashboard_address=":0",
                       scheduler_kwargs={"dashboard": False}, silence_logs=logging.ERROR,
-                      preload=list(preload) if processes else []) as cluster, Client(cluster) as client:
+                      **({"preload": list(preload), "env": env} if processes else {})) as cluster, \
+            Client(cluster) as client:
         cluster.scale(n_workers)        # returns at once; tasks wait at the scheduler for the workers
         yield client
 

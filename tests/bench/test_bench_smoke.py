@@ -30,10 +30,16 @@ def test_build_benchmark_prints_every_figure_with_a_verdict(tmp_path):
     lines = {line.split("  ")[0]: line for line in out.splitlines()}
     assert out.startswith("ltdata build benchmark: 48 records, ")
     for name in ("raw tokenizer, whole records, 1 thread", "raw tokenizer, build's segments, 1 thread",
-                 "build, 1 worker", "build, 2 workers"):
-        assert " wall " in lines[name] and " cpu " in lines[name]
-    for name in ("build 1 worker / faster raw tokenizer", "build 1 worker / reference-style",
-                 "speed-up 1 -> 2 workers (wall)", "bytes per token on disk"):
+                 "raw tokenizer, whole records, all cores", "build, 1 worker, end to end",
+                 "build, 2 workers, end to end"):
+        assert " wall " in lines[name] and " cpu " in lines[name], lines[name]
+    for name in ("build, 1 worker, steady state", "build, 2 workers, steady state"):
+        assert lines[name].rstrip().endswith("wall"), lines[name]
+    assert " s  (" in lines["first build of a tokenizer (prepares it), 4 records, CLI"]
+    for name in ("start-up: 4-record build, CLI", "quick start: ltdata build --splitter thought",
+                 "build 2 workers steady state / raw all cores", "build 2 workers end to end / raw all cores",
+                 "build 1 worker / faster raw tokenizer, per core", "build 1 worker / reference-style, per core",
+                 "speed-up 1 -> 2 workers (wall, end to end)", "bytes per token on disk"):
         assert lines[name].endswith(("PASS", "MISS")), lines[name]
     assert "equals its shard row (ids, labels, mask): True" in out
     assert sorted(p.name for p in tmp_path.glob("build-*w")) == ["build-1w", "build-2w"]
