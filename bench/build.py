@@ -16,6 +16,7 @@ baseline, run `--repeats` times on `--ceiling-records` records and keep their be
 
     .venv/bin/python bench/build.py              # 20,000 records, ~70M tokens (about 10 minutes on 2 cores)
     .venv/bin/python bench/build.py --quick      # a smoke run (seconds; figures not meaningful)
+    .venv/bin/python bench/build.py --records 1000 --profile 200   # one worker task's CPU split by stage
 """
 from __future__ import annotations
 
@@ -158,13 +159,64 @@ def shard_bytes(output: Path) -> int:
     return sum(p.stat().st_size for p in output.glob("shard-*.arrow"))
 
 
+# (stage, test on a profiled function's file and name), first match wins
+STAGES = [
+    ("tokenising (Rust encode, ids to lists)", lambda f, n: "encode_batch" in n or f.endswith("sequence/codec.py")),
+    ("lossless check (Rust decode, compare)", lambda f, n: "decode_batch" in n or "_roundtrip_problem" in n),
+    ("reading and parsing JSON", lambda f, n: "readers/sources" in f or "json/" in f or "readers/base" in f),
+    ("formats (record to Trace)", lambda f, n: "readers/formats" in f),
+    ("splitting into thoughts", lambda f, n: "splitters/" in f or "re.Match" in n or "re.Pattern" in n),
+    ("layout (ids, labels, mask columns)", lambda f, n: "sequence/" in f or "numpy" in f or "numpy" in n),
+    ("Arrow writing", lambda f, n: "shards/" in f or "pyarrow" in f or "pyarrow" in n),
+]
+
+
+def profile_task(corpus: Corpus, records: int) -> list[Figure]:
+    """The CPU split of one build task as a worker runs it (its tokenizer loaded), by stage; and its rate."""
+    import cProfile
+    import pstats
+    import time
+
+    from ltdata.config import BuildConfig
+    from ltdata.pipeline.saved import saved_tokenizer
+    from ltdata.pipeline.task import BuildJob, BuildTask, run_task
+    from ltdata.readers.sources import plan_slices
+    from ltdata.sequence.codec import load_rust_codec
+
+    out = corpus.path.parent / "profile"
+    (out / ".parts").mkdir(parents=True, exist_ok=True)
+    saved = saved_tokenizer(BuildConfig(max_length=None), scratch=out / "tokenizer")
+    job = BuildJob(key="profile", output=str(out), tokenizer_dir=str(saved.directory), splitter="thought",
+                   splitter_options_json="{}", fields_json="{}", layout=saved.settings, on_error="raise",
+                   specials=saved.specials)
+    tasks = [BuildTask(index=i, piece=piece, format_name="bespoke")
+             for i, piece in enumerate(plan_slices([str(corpus.path)], records)[:3])]
+    with Stopwatch() as load:
+        load_rust_codec(saved.directory, saved.specials)
+    run_task(tasks[2], job)                                  # the worker's tokenizer, splitter and formats load
+    with Stopwatch() as clock:
+        run_task(tasks[1], job)
+    profiler = cProfile.Profile(time.process_time)
+    profiler.runcall(run_task, tasks[0], job)
+    spent: dict[str, float] = {}
+    for (path, _, name), (*_, own, _, _) in pstats.Stats(profiler).stats.items():
+        stage = next((label for label, test in STAGES if test(path.replace("\\", "/"), name)), "task loop, other")
+        spent[stage] = spent.get(stage, 0.0) + own
+    total = sum(spent.values())
+    tokens = sum(corpus.lengths[records:2 * records])
+    return [*(Figure(stage, f"{100 * seconds / total:5.1f} %", "", None)
+              for stage, seconds in sorted(spent.items(), key=lambda item: -item[1])),
+            Figure(f"one task of {records} records, unprofiled", f"{tokens / clock.timing.cpu:,.0f} tok/cpu-s", "", None),
+            Figure("tokenizer.json load, once per worker", f"{load.timing.cpu:.2f} cpu s", "", None)]
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _arguments(argv)
     if args.run_build:
         _run_build(args.run_build)
         return 0
     if args.all_cores:
-        _run_all_cores(*args.all_cores.split(","))  # type: ignore[arg-type]
+        _run_all_cores(*args.all_cores.split(","))
         return 0
     from transformers import AutoTokenizer
 
@@ -176,6 +228,10 @@ def main(argv: list[str] | None = None) -> int:
     counting = AutoTokenizer.from_pretrained(bundled_tokenizer_path())
     prepare_layout(counting, BuildConfig())          # count lengths with the build's added tokens
     corpus = make_corpus(args.records, args.out, counting)
+    if args.profile:
+        print(f"one build task's CPU by stage (cProfile, CPU clock; load {load_before[0]:.2f})")
+        print_table(profile_task(corpus, args.profile))
+        return 0
     m = _measure(args, corpus, counting)
     tokens = sum(corpus.lengths)
     per_token = shard_bytes(args.out / "build-1w") / m.shard_tokens
@@ -325,6 +381,8 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
                         help="runs of the start-ups, ceilings and baseline (around the builds; best kept)")
     parser.add_argument("--quick", action="store_true", help="a smoke run: 48 records, 2 workers, one repeat")
     parser.add_argument("--out", type=Path, default=OUT, help="working directory (default bench/out)")
+    parser.add_argument("--profile", type=int, metavar="N",
+                        help="only profile one task of N records in this process: its CPU split by stage")
     parser.add_argument("--run-build", help=argparse.SUPPRESS)     # internal: one build from JSON config
     parser.add_argument("--all-cores", help=argparse.SUPPRESS)     # internal: CORPUS,N,REPEATS
     args = parser.parse_args(argv)
