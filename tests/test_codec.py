@@ -11,7 +11,7 @@ import pytest
 from transformers import AutoTokenizer
 
 from ltdata.config import BuildConfig
-from ltdata.pipeline.saved import saved_tokenizer, store_key, store_root
+from ltdata.pipeline.saved import saved_tokenizer
 from ltdata.records import Trace
 from ltdata.sequence.builder import Layouter
 from ltdata.sequence.codec import LazyTokenizer, RustCodec, SpecialIds, codec_for, load_rust_codec
@@ -61,24 +61,6 @@ def test_saved_tokenizer_json_encodes_every_segment_kind_as_autotokenizer(tokeni
     # the prompt's control tokens are single tokens, as the layout needs
     if saved.settings.template.kind in ("chatml", "llama3"):
         assert saved.settings.ids.eos in expected[len(TEXTS)]
-
-
-def test_the_store_is_reused_and_keyed_by_the_tokenizer_files(tokenizer_source, store, tmp_path):
-    cfg = BuildConfig(tokenizer=tokenizer_source)
-    first = saved_tokenizer(cfg, scratch=store / "scratch")
-    again = saved_tokenizer(cfg, scratch=store / "scratch")
-    assert again == first and first.directory.parent.parent == store_root()
-    assert store_key(cfg.replace(mode="anllm")) != store_key(cfg) == store_key(cfg.replace(mode="vanilla"))
-    assert store_key(cfg.replace(cache_tokens=4)) != store_key(cfg)
-    assert store_key(cfg.replace(tokenizer=str(first.directory))) != store_key(cfg)
-
-
-def test_a_hub_id_or_an_unwritable_store_is_saved_into_the_scratch_directory(qwen_tokenizer_path, store,
-                                                                          monkeypatch):
-    monkeypatch.setenv("LTDATA_CACHE", "/proc/ltdata-cannot-write-here")
-    saved = saved_tokenizer(BuildConfig(tokenizer=qwen_tokenizer_path), scratch=store / "scratch")
-    assert saved.directory == store / "scratch" and saved.rust
-    assert (store / "scratch" / "tokenizer.json").is_file()
 
 
 def test_codec_for_a_transformers_tokenizer_and_the_lazy_one(qwen_tokenizer_path, tmp_path):

@@ -52,7 +52,10 @@ def saved_tokenizer(cfg: BuildConfig, scratch: Path) -> SavedTokenizer:
     key = store_key(cfg)
     entry = store_root() / key if key else None
     if entry is not None and (entry / FACTS).is_file():
-        return _read(entry, cfg)
+        found = _read(entry, cfg)
+        if found is not None:
+            return found
+        shutil.rmtree(entry, ignore_errors=True)            # damaged: prepared again below
     from ltdata.pipeline.prepared import prepared
 
     current = prepared(cfg)
@@ -61,7 +64,9 @@ def saved_tokenizer(cfg: BuildConfig, scratch: Path) -> SavedTokenizer:
         try:
             _write(current, temporary)
             _publish(temporary, entry)
-            return _read(entry, cfg)
+            found = _read(entry, cfg)
+            if found is not None:
+                return found
         except OSError:
             shutil.rmtree(temporary, ignore_errors=True)
     shutil.rmtree(scratch, ignore_errors=True)
@@ -118,15 +123,22 @@ def _save(current, directory: Path) -> dict:
     specials = SpecialIds.of(reloaded)
     settings = current.layout.settings
     rust = (directory / TOKENIZER_FILE).is_file() and is_plain_fast(reloaded) and settings.template.kind != "tokenizer"
-    return {"family": current.layout.family, "added_tokens": current.layout.added_tokens,
+    return {"files": {p.name: p.stat().st_size for p in sorted(directory.iterdir()) if p.is_file()},
+            "family": current.layout.family, "added_tokens": current.layout.added_tokens,
             "n_cache": settings.n_cache, "template": {"kind": settings.template.kind,
                                                       "eos_token": settings.template.eos_token},
             "ids": settings.ids.to_manifest(), "special_ids": list(specials.special),
             "marker_ids": list(specials.markers), "rust": rust}
 
 
-def _read(entry: Path, cfg: BuildConfig) -> SavedTokenizer:
-    return _from_facts(entry / SAVED_DIR, json.loads((entry / FACTS).read_text(encoding="utf-8")), cfg)
+def _read(entry: Path, cfg: BuildConfig) -> SavedTokenizer | None:
+    """The stored tokenizer, or None if its files are not all there with the sizes they were saved with."""
+    try:
+        facts = json.loads((entry / FACTS).read_text(encoding="utf-8"))
+        intact = all((entry / SAVED_DIR / name).stat().st_size == size for name, size in facts["files"].items())
+    except (OSError, ValueError, KeyError):
+        return None
+    return _from_facts(entry / SAVED_DIR, facts, cfg) if intact else None
 
 
 def _from_facts(directory: Path, facts: dict, cfg: BuildConfig) -> SavedTokenizer:
