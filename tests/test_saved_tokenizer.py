@@ -57,3 +57,18 @@ def test_a_hub_id_or_an_unwritable_store_is_saved_into_the_scratch_directory(qwe
     saved = saved_tokenizer(BuildConfig(tokenizer=qwen_tokenizer_path), scratch=store / "scratch")
     assert saved.directory == store / "scratch" and saved.rust
     assert (store / "scratch" / "tokenizer.json").is_file() and not os.path.exists("/proc/ltdata-cannot-write-here")
+
+
+def test_the_environment_that_save_pretrained_records_is_part_of_the_key(qwen_tokenizer_path, store, monkeypatch):
+    """tokenizer_config.json records local_files_only (HF_HUB_OFFLINE): a stored copy must not change it."""
+    cfg = BuildConfig(tokenizer=qwen_tokenizer_path)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    offline = saved_tokenizer(cfg, scratch=store / "scratch")
+    assert '"local_files_only": true' in (offline.directory / "tokenizer_config.json").read_text()
+    keys = {store_key(cfg)}
+    for name, value in (("HF_HUB_OFFLINE", "0"), ("TRANSFORMERS_OFFLINE", "1")):
+        monkeypatch.setenv(name, value)
+        keys.add(store_key(cfg))
+    monkeypatch.delenv("HF_HUB_OFFLINE")
+    keys.add(store_key(cfg))
+    assert len(keys) == 4

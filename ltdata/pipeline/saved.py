@@ -92,7 +92,9 @@ def store_key(cfg: BuildConfig) -> str | None:
     code = hashlib.sha256(b"".join(Path(m.__file__).read_bytes() for m in _DECIDING_MODULES)).hexdigest()
     payload = {"source": os.path.abspath(source), "files": files, "anllm": cfg.mode == "anllm",
                "cache_tokens": cfg.cache_tokens, "template": cfg.template, "code": code,
-               "versions": [metadata.version(name) for name in ("transformers", "tokenizers")]}
+               "versions": [metadata.version(name) for name in ("transformers", "tokenizers")],
+               # save_pretrained records whether loading was offline (tokenizer_config.json's local_files_only)
+               "offline": [os.environ.get(name) for name in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")]}
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:32]
 
 

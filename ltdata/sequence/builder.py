@@ -66,6 +66,9 @@ class Layouter:
         self._forbidden_in_text = np.array(sorted((set(self.codec.specials.special) | inserted) - markers))
         self._forbidden_in_thoughts = np.array(sorted(set(self._forbidden_in_text) | markers))
         self._block = _block_tokens(settings)
+        # trained[role]: whether a token of that role has a label (anllm also trains its anchor)
+        self._trained = np.zeros(max(Role) + 1, dtype=bool)
+        self._trained[list(TRAINED_ROLES) + ([Role.CACHE] if settings.mode == "anllm" else [])] = True
 
     def render_prompt(self, trace: Trace) -> str:
         system = trace.system if trace.system is not None else self.settings.system_prompt
@@ -129,7 +132,7 @@ class Layouter:
             ids += block
         ids += answer
         ids.append(s.ids.eos)
-        input_ids = np.array(ids, dtype=np.int32)
+        input_ids = np.fromiter(ids, dtype=np.int32, count=len(ids))
 
         # Block k spans [starts[k], ends[k]): its thought's tokens, then the inserted block tokens.
         sizes = np.fromiter(map(len, thoughts), dtype=np.int64, count=len(thoughts))
@@ -174,10 +177,7 @@ class Layouter:
                 attend_from[role == Role.CACHE] = np.repeat(starts, s.n_cache if s.mode == "lightthinker" else 1)
             if s.exclude_continue and s.mode == "lightthinker":
                 visible_until[closing[:-1]] = closing[1:]
-        trained = np.isin(role, TRAINED_ROLES)
-        if s.mode == "anllm":
-            trained |= role == Role.CACHE
-        labels = np.where(trained, input_ids, IGNORE_INDEX).astype(np.int32)
+        labels = np.where(self._trained[role], input_ids, IGNORE_INDEX).astype(np.int32)
         return Example(record_id=trace.record_id or "", input_ids=input_ids, labels=labels,
                        position_ids=np.arange(length, dtype=np.int32), attend_from=attend_from,
                        visible_until=visible_until, role=role, thought_index=thought_index,
