@@ -33,6 +33,11 @@ def _int_or_none(text: str) -> int | None:
         raise argparse.ArgumentTypeError(f"expected an integer or 'none', got {text!r}") from None
 
 
+def _str_or_none(text: str) -> str | None:
+    """'none' is "not set" for every optional option, as in `ltrain` (e.g. `--system-prompt none`)."""
+    return None if text.lower() == "none" else text
+
+
 def add_config_flags(parser: argparse.ArgumentParser) -> None:
     for name, hint, default, meta in config_fields():
         flag = meta.get("flag", "--" + name.replace("_", "-"))
@@ -54,6 +59,8 @@ def add_config_flags(parser: argparse.ArgumentParser) -> None:
         elif base is int:
             kwargs["type"] = _int_or_none if optional else int
             kwargs["metavar"] = "N"
+        elif base is str and optional:
+            kwargs["type"] = _str_or_none
         parser.add_argument(flag, **kwargs)
 
 

@@ -187,3 +187,23 @@ def test_default_build_uses_the_bundled_sample_data(tmp_path, capsys, monkeypatc
     assert code == 0
     assert {Path(i["path"]).name for i in manifest["inputs"]} == {p.name for p in SAMPLE_DATA.glob("*.json*")}
     assert manifest["counts"]["records_written"] == manifest["counts"]["records_read"] == 65
+
+
+def test_system_prompt_none_means_no_system_turn(tmp_path, capsys):
+    """`--system-prompt none` is "not set", as in `ltrain eval`; it once became a system turn reading 'none'."""
+    import pyarrow.ipc as ipc
+    from transformers import AutoTokenizer
+
+    marco = SAMPLE_DATA / "marco-o1_cot.json"
+    rows = {}
+    for name, value in (("none", "none"), ("text", "Be brief.")):
+        out = tmp_path / name
+        code, _, err = run(capsys, "build", "--input", str(marco), "--output", str(out), "--max-length", "none",
+                           "--system-prompt", value, *QUIET)
+        assert code == 0, err
+        tokenizer = AutoTokenizer.from_pretrained(str(out / "tokenizer"))
+        row = ipc.open_file(str(next(out.glob("shard-*.arrow")))).read_all().slice(0, 1).to_pylist()[0]
+        prompt = [t for t, role in zip(row["input_ids"], row["role"]) if role == 1]
+        rows[name] = tokenizer.decode(prompt)
+    assert rows["none"].startswith("<|im_start|>user\n") and "none" not in rows["none"].split("user")[0]
+    assert rows["text"].startswith("<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\n")
