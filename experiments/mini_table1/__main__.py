@@ -1,6 +1,7 @@
 """`python -m experiments.mini_table1 --out DIR [--quick]`: the whole experiment, end to end.
 
-Data and tokenizer, four `ltdata build`s with their `ltdata stats`, four `ltrain train` runs, six
+Data and tokenizer, four `ltdata build`s with their `ltdata stats`, a base model trained on the
+vanilla build and fine-tuned once per build (five `ltrain train` runs), six
 `ltrain eval` runs (the control among them), `ltrain eval report`, then the carry analysis and a
 summary against the targets. Rerunning with the same --out continues where it stopped.
 """
@@ -28,14 +29,15 @@ def main(argv: list[str] | None = None) -> int:
     start = time.perf_counter()
     runner = Runner(args.out, settings, log=lambda line: print(line, file=sys.stderr, flush=True))
     runner.data()
-    for name in BUILDS:
-        runner.build(name)
-    runner.model_config()
-    for name in BUILDS:
-        runner.train(name)
-    runs = {e.label: runner.evaluate(e) for e in evaluations(settings)}
+    runner.run([runner.build(name) for name in BUILDS])
+    runner.stats()
+    runner.run([runner.base()])
+    runner.run([runner.finetune(name) for name in BUILDS])
+    plan = evaluations(settings)
+    runner.run([runner.evaluate(e) for e in plan])
+    runs = {e.label: args.out / "eval" / e.slug for e in plan}
     runner.report(list(runs.values()))
-    labels = [e.label for e in evaluations(settings)]
+    labels = [e.label for e in plan]
     roles = {"vanilla": labels[0], "lightthinker": labels[3], "control": labels[5]}
     summary = write_summary(args.out, runs, roles=roles, timings={**runner.timings,
                                                                   "total": time.perf_counter() - start})
