@@ -39,6 +39,18 @@ MODEL_COLUMNS = ("input_ids", "labels", "position_ids", "attend_from", "visible_
 SCHEDULES = {"cosine": "cosine", "linear": "linear", "constant": "constant_with_warmup"}
 
 
+
+def special_tokens_cover(checkpoint: dict | None, data: dict) -> bool:
+    """Whether a checkpoint's special-token ids serve this data: the same splitter, continue and EOS,
+    and the data's cache ids the first of the checkpoint's (an AnLLM build's one anchor continues a
+    model trained with a 2- or 9-token cache; a covering curriculum tokenizer works the same way)."""
+    if not isinstance(checkpoint, dict):
+        return False
+    same = all(checkpoint.get(key) == data.get(key) for key in set(checkpoint) | set(data) if key != "cache")
+    cache = list(data.get("cache", []))
+    return same and list(checkpoint.get("cache", []))[:len(cache)] == cache
+
+
 class Recipe:
     def __init__(self, config: TrainConfig):
         self.cfg = config
@@ -131,7 +143,7 @@ class Recipe:
     def _prepare_tokens(self, loaded) -> None:
         previous = loaded.from_checkpoint
         if previous is not None:
-            if previous.get("special_tokens") != self.data.special_tokens:
+            if not special_tokens_cover(previous.get("special_tokens"), self.data.special_tokens):
                 raise ConfigError(f"model: checkpoint {self.cfg.model} has special tokens "
                                   f"{previous.get('special_tokens')} but the data has {self.data.special_tokens}")
             self.logger.info(f"model is an ltrain checkpoint (stage {previous.get('stage')!r}, step "

@@ -86,3 +86,18 @@ def test_cli_reports_config_errors_in_one_line_with_exit_code_2(capsys):
     assert err.startswith("ltrain: error: lr: must be positive, got -1.0; offload_params: needs zero_stage 3")
     assert main(["train", "--config", Path("no/such.yaml").as_posix()]) == 2
     assert "config: file not found: no/such.yaml" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("data, covered", [
+    ({"splitter": 8, "continue": 9, "cache": [10, 11], "eos": 2}, True),    # the same tokens
+    ({"splitter": 8, "continue": 9, "cache": [10], "eos": 2}, True),        # AnLLM's one anchor after a 2-token cache
+    ({"splitter": 8, "continue": 9, "cache": [11], "eos": 2}, False),       # not the first cache id
+    ({"splitter": 8, "continue": 9, "cache": [10, 11, 12], "eos": 2}, False),  # more cache than the model has
+    ({"splitter": 7, "continue": 9, "cache": [10], "eos": 2}, False),       # another splitter id
+])
+def test_a_checkpoint_continues_data_whose_special_tokens_it_covers(data, covered):
+    from ltrain.train.recipe import special_tokens_cover
+
+    checkpoint = {"splitter": 8, "continue": 9, "cache": [10, 11], "eos": 2}
+    assert special_tokens_cover(checkpoint, data) is covered
+    assert special_tokens_cover(None, data) is False
