@@ -21,15 +21,21 @@ baseline, run `--repeats` times on `--ceiling-records` records and keep their be
 from __future__ import annotations
 
 import os
+import sys
 
-os.environ["TOKENIZERS_PARALLELISM"] = "false"
+# One thread here (set before any import); the fresh process measuring the all-cores ceiling uses all,
+# and a fresh build process keeps the user's setting, as `ltdata build` would.
+if "--all-cores" in sys.argv:
+    os.environ["TOKENIZERS_PARALLELISM"] = "true"
+elif "--run-build" not in sys.argv:
+    os.environ["TOKENIZERS_PARALLELISM"] = "false"
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import argparse  # noqa: E402
 import json  # noqa: E402
 import shutil  # noqa: E402
 import subprocess  # noqa: E402
-import sys  # noqa: E402
+import time  # noqa: E402
 from dataclasses import asdict, dataclass  # noqa: E402
 from pathlib import Path  # noqa: E402
 
@@ -159,55 +165,95 @@ def shard_bytes(output: Path) -> int:
     return sum(p.stat().st_size for p in output.glob("shard-*.arrow"))
 
 
-# (stage, test on a profiled function's file and name), first match wins
-STAGES = [
-    ("tokenising (Rust encode, ids to lists)", lambda f, n: "encode_batch" in n or f.endswith("sequence/codec.py")),
-    ("lossless check (Rust decode, compare)", lambda f, n: "decode_batch" in n or "_roundtrip_problem" in n),
-    ("reading and parsing JSON", lambda f, n: "readers/sources" in f or "json/" in f or "readers/base" in f),
-    ("formats (record to Trace)", lambda f, n: "readers/formats" in f),
-    ("splitting into thoughts", lambda f, n: "splitters/" in f or "re.Match" in n or "re.Pattern" in n),
-    ("layout (ids, labels, mask columns)", lambda f, n: "sequence/" in f or "numpy" in f or "numpy" in n),
-    ("Arrow writing", lambda f, n: "shards/" in f or "pyarrow" in f or "pyarrow" in n),
-]
+class StageClock:
+    """CPU seconds spent in each stage: wrapped calls, each minus the wrapped calls made inside it."""
+
+    def __init__(self) -> None:
+        self.own: dict[str, float] = {}
+        self._inner: list[float] = []
+
+    def call(self, stage: str, function, *args, **kwargs):
+        start = time.process_time()
+        self._inner.append(0.0)
+        try:
+            return function(*args, **kwargs)
+        finally:
+            spent, inner = time.process_time() - start, self._inner.pop()
+            self.own[stage] = self.own.get(stage, 0.0) + spent - inner
+            if self._inner:
+                self._inner[-1] += spent
+
+    def wrap(self, stage: str, function):
+        return lambda *args, **kwargs: self.call(stage, function, *args, **kwargs)
+
+    def iterate(self, stage: str, iterable):
+        items = iter(iterable)
+        while True:
+            try:
+                yield self.call(stage, next, items)
+            except StopIteration:
+                return
 
 
 def profile_task(corpus: Corpus, records: int) -> list[Figure]:
-    """The CPU split of one build task as a worker runs it (its tokenizer loaded), by stage; and its rate."""
-    import cProfile
-    import pstats
-    import time
-
+    """One build task as a worker runs it (tokenizer loaded), its CPU timed by stage; and its rate."""
     from ltdata.config import BuildConfig
+    from ltdata.pipeline import task as worker
     from ltdata.pipeline.saved import saved_tokenizer
-    from ltdata.pipeline.task import BuildJob, BuildTask, run_task
     from ltdata.readers.sources import plan_slices
     from ltdata.sequence.codec import load_rust_codec
 
     out = corpus.path.parent / "profile"
     (out / ".parts").mkdir(parents=True, exist_ok=True)
     saved = saved_tokenizer(BuildConfig(max_length=None), scratch=out / "tokenizer")
-    job = BuildJob(key="profile", output=str(out), tokenizer_dir=str(saved.directory), splitter="thought",
-                   splitter_options_json="{}", fields_json="{}", layout=saved.settings, on_error="raise",
-                   specials=saved.specials)
-    tasks = [BuildTask(index=i, piece=piece, format_name="bespoke")
+    job = worker.BuildJob(key="profile", output=str(out), tokenizer_dir=str(saved.directory), splitter="thought",
+                          splitter_options_json="{}", fields_json="{}", layout=saved.settings, on_error="raise",
+                          specials=saved.specials)
+    tasks = [worker.BuildTask(index=i, piece=piece, format_name="bespoke")
              for i, piece in enumerate(plan_slices([str(corpus.path)], records)[:3])]
     with Stopwatch() as load:
         load_rust_codec(saved.directory, saved.specials)
-    run_task(tasks[2], job)                                  # the worker's tokenizer, splitter and formats load
-    with Stopwatch() as clock:
-        run_task(tasks[1], job)
-    profiler = cProfile.Profile(time.process_time)
-    profiler.runcall(run_task, tasks[0], job)
-    spent: dict[str, float] = {}
-    for (path, _, name), (*_, own, _, _) in pstats.Stats(profiler).stats.items():
-        stage = next((label for label, test in STAGES if test(path.replace("\\", "/"), name)), "task loop, other")
-        spent[stage] = spent.get(stage, 0.0) + own
-    total = sum(spent.values())
+    worker.run_task(tasks[2], job)                         # the worker's tokenizer, splitter and formats load
+    with Stopwatch() as plain:
+        worker.run_task(tasks[1], job)
+    clock = StageClock()
+    with Stopwatch() as timed:
+        _run_timed(clock, worker, tasks[0], job)
+    own = dict(clock.own)
+    own["task loop, part file"] = timed.timing.cpu - sum(own.values())
     tokens = sum(corpus.lengths[records:2 * records])
-    return [*(Figure(stage, f"{100 * seconds / total:5.1f} %", "", None)
-              for stage, seconds in sorted(spent.items(), key=lambda item: -item[1])),
-            Figure(f"one task of {records} records, unprofiled", f"{tokens / clock.timing.cpu:,.0f} tok/cpu-s", "", None),
+    return [*(Figure(stage, f"{100 * seconds / timed.timing.cpu:5.1f} %", "", None)
+              for stage, seconds in sorted(own.items(), key=lambda item: -item[1])),
+            Figure(f"one task of {records} records, not timed by stage", f"{tokens / plain.timing.cpu:,.0f} tok/cpu-s",
+                   "", None),
             Figure("tokenizer.json load, once per worker", f"{load.timing.cpu:.2f} cpu s", "", None)]
+
+
+def _run_timed(clock: StageClock, worker, task, job) -> None:
+    """`worker.run_task` with its stages wrapped in `clock` (and put back afterwards)."""
+    _, layouter = worker._worker_state(job)
+    fmt = worker._format(task.format_name, job.fields_json)
+
+    class TimedFormat:
+        def to_trace(self, record, origin):
+            return clock.call("formats (record to Trace)", fmt.to_trace, record, origin)
+
+    saved = {name: getattr(worker, name) for name in ("read_slice", "thought_spans", "write_shard", "_format")}
+    methods = {"lay_out_many": layouter.lay_out_many, "encode": layouter.codec.encode, "decode": layouter.codec.decode}
+    worker.read_slice = lambda piece: clock.iterate("reading and parsing JSON", saved["read_slice"](piece))
+    worker.thought_spans = clock.wrap("splitting into thoughts (and checking the spans)", saved["thought_spans"])
+    worker.write_shard = clock.wrap("Arrow writing, chunking", saved["write_shard"])
+    worker._format = lambda *args: TimedFormat()
+    layouter.lay_out_many = clock.wrap("layout (ids, labels, mask columns, checks)", methods["lay_out_many"])
+    layouter.codec.encode = clock.wrap("tokenising (Rust encode, ids to lists)", methods["encode"])
+    layouter.codec.decode = clock.wrap("lossless check (Rust decode)", methods["decode"])
+    try:
+        worker.run_task(task, job)
+    finally:
+        for name, value in saved.items():
+            setattr(worker, name, value)
+        for name in methods:
+            delattr(layouter if name == "lay_out_many" else layouter.codec, name)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -229,7 +275,7 @@ def main(argv: list[str] | None = None) -> int:
     prepare_layout(counting, BuildConfig())          # count lengths with the build's added tokens
     corpus = make_corpus(args.records, args.out, counting)
     if args.profile:
-        print(f"one build task's CPU by stage (cProfile, CPU clock; load {load_before[0]:.2f})")
+        print(f"one build task's CPU by stage (load {load_before[0]:.2f})")
         print_table(profile_task(corpus, args.profile))
         return 0
     m = _measure(args, corpus, counting)
@@ -382,7 +428,7 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="a smoke run: 48 records, 2 workers, one repeat")
     parser.add_argument("--out", type=Path, default=OUT, help="working directory (default bench/out)")
     parser.add_argument("--profile", type=int, metavar="N",
-                        help="only profile one task of N records in this process: its CPU split by stage")
+                        help="only time one task of N records in this process, by stage (its CPU split)")
     parser.add_argument("--run-build", help=argparse.SUPPRESS)     # internal: one build from JSON config
     parser.add_argument("--all-cores", help=argparse.SUPPRESS)     # internal: CORPUS,N,REPEATS
     args = parser.parse_args(argv)

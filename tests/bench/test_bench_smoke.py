@@ -46,6 +46,20 @@ def test_build_benchmark_prints_every_figure_with_a_verdict(tmp_path):
 
 
 @pytest.mark.slow
+def test_build_benchmark_times_one_task_by_stage(tmp_path):
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "LTDATA_CACHE": str(tmp_path / "cache")}
+    done = subprocess.run([sys.executable, str(REPO / "bench" / "build.py"), "--records", "48", "--profile", "8",
+                           "--out", str(tmp_path)], cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    shares = {line.split("  ")[0]: float(line.split("%")[0].split()[-1]) for line in done.stdout.splitlines()
+              if line.rstrip().endswith("%")}
+    assert {"tokenising (Rust encode, ids to lists)", "lossless check (Rust decode)", "reading and parsing JSON",
+            "Arrow writing, chunking"} <= set(shares), shares
+    assert abs(sum(shares.values()) - 100) < 0.5
+    assert "tok/cpu-s" in done.stdout and "tokenizer.json load, once per worker" in done.stdout
+
+
+@pytest.mark.slow
 def test_memory_benchmark_prints_both_peaks_and_the_ratio(tmp_path):
     out = run_bench("memory.py", tmp_path)
     lines = out.splitlines()
