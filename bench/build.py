@@ -346,6 +346,9 @@ def _measure(args: argparse.Namespace, corpus: Corpus, tokenizer) -> Measured:
         timings[f"build_{workers}w"], counts[workers] = library_build(
             args.out, args.out / f"build-{workers}w", input=[str(corpus.path)], workers=workers,
             shard_size=args.shard_size)
+    if args.threads:              # the same build on threads of one process (--no-processes)
+        timings["build_threads"] = library_build(args.out, args.out / "build-threads", input=[str(corpus.path)],
+                                                 workers=args.workers, shard_size=args.shard_size, processes=False)[0]
     for _ in range(args.repeats - 1):
         ceiling_round()
     timings.update({name: min(runs, key=lambda t: t.wall if name == "raw_all_cores" else t.cpu)
@@ -401,6 +404,8 @@ def _figures(m: Measured, tokens: int, per_token: float, args: argparse.Namespac
           for k in sorted(m.probe_tokens)),
         *(Figure(f"build, {k} worker{'s' * (k > 1)}, steady state", f"{steady[k]:>9,.0f} wall", "", None)
           for k in sorted(m.probe_tokens)),
+        *([Figure(f"build, {w} threads in one process (--no-processes), end to end",
+                  rate(t["build_threads"], tokens), "", None)] if "build_threads" in t else []),
         Figure(f"reference-style, 1 thread ({len(range(0, m.ceiling_records, max(1, m.ceiling_records // args.baseline_records)))}"
                " records)", rate(t["reference"], m.reference_tokens), "", None),
         Figure(f"build {w} workers steady state / raw all cores", f"{steady[w] / all_cores:.2f}", ">= 0.80",
@@ -425,6 +430,8 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
                         help="records the (slow) reference-style baseline builds, spread over those")
     parser.add_argument("--repeats", type=int, default=2,
                         help="runs of the start-ups, ceilings and baseline (around the builds; best kept)")
+    parser.add_argument("--threads", action="store_true",
+                        help="also build on threads of one process (--no-processes), to compare with processes")
     parser.add_argument("--quick", action="store_true", help="a smoke run: 48 records, 2 workers, one repeat")
     parser.add_argument("--out", type=Path, default=OUT, help="working directory (default bench/out)")
     parser.add_argument("--profile", type=int, metavar="N",
