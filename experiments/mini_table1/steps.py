@@ -30,6 +30,9 @@ BUILDS = {
     "lightthinker-tokens": ("lightthinker", "tokens", {"tokens": "WINDOW"}),
 }
 ONE_THREAD = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "TOKENIZERS_PARALLELISM": "false"}
+# A process that ran `ltrain train` in-process (a test session, a notebook) keeps its rendezvous
+# variables; a child that inherited MASTER_PORT would try to bind the parent's port.
+LAUNCH_VARIABLES = ("RANK", "WORLD_SIZE", "LOCAL_RANK", "LOCAL_WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT")
 
 
 @dataclass(frozen=True)
@@ -80,7 +83,7 @@ class Runner:
         """Run the jobs, `parallel` at a time, each logging to logs/<step>.log; any failure stops the experiment."""
         pending = [job for job in jobs if job is not None]
         running: list[tuple[Job, subprocess.Popen, float, object]] = []
-        env = {**os.environ, **ONE_THREAD}
+        env = {**{k: v for k, v in os.environ.items() if k not in LAUNCH_VARIABLES}, **ONE_THREAD}
         while pending or running:
             while pending and len(running) < self.parallel:
                 job = pending.pop(0)
