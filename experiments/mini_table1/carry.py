@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from experiments.mini_table1.task import OPERATIONS, WORDS, Problem, Rule, parse_thoughts
+from experiments.mini_table1.task import WORDS, Problem, Rule, parse_thoughts
 
 QUESTION = re.compile(r"A dial shows (\d)\. ((?:Rule \d+: (?:add|subtract) \w+\. )+)What does")
 RULE = re.compile(r"Rule (\d+): (add|subtract) (\w+)\.")
@@ -26,7 +26,6 @@ def problem_of(question: str) -> Problem:
     if m is None:
         raise ValueError(f"not a dial question: {question[:80]!r}")
     rules = tuple(Rule(op, WORDS.index(word)) for _, op, word in RULE.findall(m.group(2)))
-    assert all(r.operation in OPERATIONS for r in rules)
     return Problem(start=int(m.group(1)), rules=rules)
 
 
