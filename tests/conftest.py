@@ -53,3 +53,10 @@ def byte_tokenizer_path(tmp_path_factory) -> str:
     out = tmp_path_factory.mktemp("byte_bpe")
     fast.save_pretrained(str(out))
     return str(out)
+
+
+@pytest.fixture
+def tokenizer_store(tmp_path, monkeypatch) -> Path:
+    """A private tokenizer store (`$LTDATA_CACHE`) under tmp_path, so builds never touch the user's cache."""
+    monkeypatch.setenv("LTDATA_CACHE", str(tmp_path / "cache"))
+    return tmp_path

@@ -34,15 +34,9 @@ def tokenizer_source(request, qwen_tokenizer_path) -> str:
     return request.getfixturevalue("llama_tokenizer_path" if request.param == "llama" else "byte_tokenizer_path")
 
 
-@pytest.fixture
-def store(tmp_path, monkeypatch):
-    monkeypatch.setenv("LTDATA_CACHE", str(tmp_path / "cache"))
-    return tmp_path
-
-
-def test_saved_tokenizer_json_encodes_every_segment_kind_as_autotokenizer(tokenizer_source, store):
+def test_saved_tokenizer_json_encodes_every_segment_kind_as_autotokenizer(tokenizer_source, tokenizer_store):
     cfg = BuildConfig(tokenizer=tokenizer_source)
-    saved = saved_tokenizer(cfg, scratch=store / "scratch")
+    saved = saved_tokenizer(cfg, scratch=tokenizer_store / "scratch")
     assert saved.rust and (saved.directory / "tokenizer.json").is_file()
     reference = AutoTokenizer.from_pretrained(str(saved.directory))
     codec = load_rust_codec(saved.directory, saved.specials)

@@ -7,23 +7,15 @@ from __future__ import annotations
 
 import os
 
-import pytest
-
 from ltdata.config import BuildConfig
 from ltdata.pipeline.saved import FACTS, saved_tokenizer, store_key, store_root
 
 
-@pytest.fixture
-def store(tmp_path, monkeypatch):
-    monkeypatch.setenv("LTDATA_CACHE", str(tmp_path / "cache"))
-    return tmp_path
-
-
-def test_the_store_is_reused_and_keyed_by_the_tokenizer_files_and_options(qwen_tokenizer_path, store):
+def test_the_store_is_reused_and_keyed_by_the_tokenizer_files_and_options(qwen_tokenizer_path, tokenizer_store):
     cfg = BuildConfig(tokenizer=qwen_tokenizer_path)
-    first = saved_tokenizer(cfg, scratch=store / "scratch")
+    first = saved_tokenizer(cfg, scratch=tokenizer_store / "scratch")
     assert first.directory.parent.parent == store_root() and (first.directory.parent / FACTS).is_file()
-    assert saved_tokenizer(cfg, scratch=store / "scratch") == first
+    assert saved_tokenizer(cfg, scratch=tokenizer_store / "scratch") == first
     assert store_key(cfg.replace(mode="vanilla", max_length=None, system_prompt="S")) == store_key(cfg)
     assert store_key(cfg.replace(mode="anllm")) != store_key(cfg)
     assert store_key(cfg.replace(cache_tokens=4)) != store_key(cfg)
@@ -31,10 +23,10 @@ def test_the_store_is_reused_and_keyed_by_the_tokenizer_files_and_options(qwen_t
     assert store_key(cfg.replace(tokenizer=str(first.directory))) != store_key(cfg)
 
 
-def test_an_edited_tokenizer_directory_is_a_new_entry(qwen_tokenizer_path, store):
+def test_an_edited_tokenizer_directory_is_a_new_entry(qwen_tokenizer_path, tokenizer_store):
     import shutil
 
-    mine = store / "mine"
+    mine = tokenizer_store / "mine"
     shutil.copytree(qwen_tokenizer_path, mine)
     before = store_key(BuildConfig(tokenizer=str(mine)))
     config = mine / "tokenizer_config.json"
@@ -42,28 +34,28 @@ def test_an_edited_tokenizer_directory_is_a_new_entry(qwen_tokenizer_path, store
     assert store_key(BuildConfig(tokenizer=str(mine))) != before
 
 
-def test_a_damaged_entry_is_prepared_again(qwen_tokenizer_path, store):
+def test_a_damaged_entry_is_prepared_again(qwen_tokenizer_path, tokenizer_store):
     cfg = BuildConfig(tokenizer=qwen_tokenizer_path)
-    first = saved_tokenizer(cfg, scratch=store / "scratch")
+    first = saved_tokenizer(cfg, scratch=tokenizer_store / "scratch")
     (first.directory / "tokenizer.json").unlink()
-    again = saved_tokenizer(cfg, scratch=store / "scratch")
+    again = saved_tokenizer(cfg, scratch=tokenizer_store / "scratch")
     assert again == first and (again.directory / "tokenizer.json").is_file()
 
 
-def test_a_hub_id_or_an_unwritable_store_is_saved_into_the_scratch_directory(qwen_tokenizer_path, store,
+def test_a_hub_id_or_an_unwritable_store_is_saved_into_the_scratch_directory(qwen_tokenizer_path, tokenizer_store,
                                                                           monkeypatch):
     assert store_key(BuildConfig(tokenizer="Qwen/Qwen2.5-7B-Instruct")) is None
     monkeypatch.setenv("LTDATA_CACHE", "/proc/ltdata-cannot-write-here")
-    saved = saved_tokenizer(BuildConfig(tokenizer=qwen_tokenizer_path), scratch=store / "scratch")
-    assert saved.directory == store / "scratch" and saved.rust
-    assert (store / "scratch" / "tokenizer.json").is_file() and not os.path.exists("/proc/ltdata-cannot-write-here")
+    saved = saved_tokenizer(BuildConfig(tokenizer=qwen_tokenizer_path), scratch=tokenizer_store / "scratch")
+    assert saved.directory == tokenizer_store / "scratch" and saved.rust
+    assert (tokenizer_store / "scratch" / "tokenizer.json").is_file() and not os.path.exists("/proc/ltdata-cannot-write-here")
 
 
-def test_the_environment_that_save_pretrained_records_is_part_of_the_key(qwen_tokenizer_path, store, monkeypatch):
+def test_the_environment_that_save_pretrained_records_is_part_of_the_key(qwen_tokenizer_path, tokenizer_store, monkeypatch):
     """tokenizer_config.json records local_files_only (HF_HUB_OFFLINE): a stored copy must not change it."""
     cfg = BuildConfig(tokenizer=qwen_tokenizer_path)
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    offline = saved_tokenizer(cfg, scratch=store / "scratch")
+    offline = saved_tokenizer(cfg, scratch=tokenizer_store / "scratch")
     assert '"local_files_only": true' in (offline.directory / "tokenizer_config.json").read_text()
     keys = {store_key(cfg)}
     for name, value in (("HF_HUB_OFFLINE", "0"), ("TRANSFORMERS_OFFLINE", "1")):
