@@ -75,7 +75,9 @@ class Example:
     thought_index: np.ndarray    # int16 [L], the thought a token belongs to, -1 outside thoughts
     source: str = ""
     truncated: bool = False
-    meta: dict = field(default_factory=dict)
+    # the tokenizer whose ids these are, when known (`ltdata.layout` sets it, so `ltdata.explain` needs
+    # no tokenizer argument); never written to a shard
+    tokenizer: Any = field(default=None, repr=False, compare=False)
 
     def __len__(self) -> int:
         return int(self.input_ids.shape[0])
@@ -83,9 +85,3 @@ class Example:
     @property
     def num_thoughts(self) -> int:
         return int(self.thought_index.max()) + 1 if len(self) else 0
-
-    def explain(self, tokenizer: Any = None, **options: Any) -> str:
-        """The coloured view `ltdata inspect` prints (`tokenizer` may be omitted for `ltdata.layout` examples)."""
-        from ltdata.api.layout import explain
-
-        return explain(self, tokenizer, **options)

@@ -7,7 +7,6 @@ build writes.
 """
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
@@ -15,19 +14,15 @@ from typing import Any
 from ltdata.config import BuildConfig
 from ltdata.errors import ConfigError, Origin, RecordError
 from ltdata.sequence.builder import Dropped
-from ltdata.pipeline.prepared import prepared, prepared_from_key
+from ltdata.pipeline.prepared import LayoutKey, prepared, prepared_for
+from ltdata.pipeline.stages import SplitterChoice, thought_spans
 from ltdata.readers.memory import MEMORY
 from ltdata.records import Example, Trace
 
-META_KEY = "layout"     # Example.meta[META_KEY]: the prepared-tokenizer key, so explain() finds the tokenizer
-
 
 @lru_cache(maxsize=16)
-def _splitter(key: str, spec: str, options_json: str, bounds: tuple[int | None, int | None]) -> Any:
-    from ltdata.splitters import make_splitter
-
-    return make_splitter(spec, json.loads(options_json), tokenizer=prepared_from_key(key).tokenizer,
-                         min_thought_tokens=bounds[0], max_thought_tokens=bounds[1])
+def _splitter(key: LayoutKey, choice: SplitterChoice) -> Any:
+    return choice.make(prepared_for(key).tokenizer)
 
 
 def layout(trace: Trace | Mapping[str, Any], config: BuildConfig | None = None, /, **overrides: Any) -> Example:
@@ -36,12 +31,9 @@ def layout(trace: Trace | Mapping[str, Any], config: BuildConfig | None = None, 
     Raises what a build under `on_error="raise"` raises for the record; an over-long sample is a
     `RecordError` (reason `overlong`) rather than a silent drop.
     """
-    from ltdata.pipeline.task import thought_spans
-
     cfg = (config or BuildConfig()).replace(**overrides) if overrides else (config or BuildConfig())
     current = prepared(cfg)
-    splitter = _splitter(current.key, cfg.splitter, json.dumps(cfg.splitter_options, sort_keys=True),
-                         (cfg.min_thought_tokens, cfg.max_thought_tokens))
+    splitter = _splitter(current.key, SplitterChoice.from_config(cfg))
     parsed = _to_trace(trace, Origin(file=MEMORY, index=0), cfg)
     spans = thought_spans(parsed, splitter, cfg.splitter)
     (item,) = current.layout.layouter.lay_out_many([(parsed, spans)])
@@ -51,7 +43,7 @@ def layout(trace: Trace | Mapping[str, Any], config: BuildConfig | None = None, 
         raise RecordError(f"is {item.length} tokens, over max_length={cfg.max_length} (a build would drop it; "
                           "set max_length=None or overlong='truncate')", origin=parsed.origin,
                           record_id=parsed.record_id, reason="overlong")
-    item.meta[META_KEY] = current.key
+    item.tokenizer = current.tokenizer
     return item
 
 
@@ -80,11 +72,10 @@ def explain(example: Example, tokenizer: Any = None, *, color: bool = True, widt
     from ltdata.views.explain import explain as render
 
     if tokenizer is None:
-        key = example.meta.get(META_KEY) if isinstance(example, Example) else None
-        if key is None:
+        tokenizer = example.tokenizer if isinstance(example, Example) else None
+        if tokenizer is None:
             raise ConfigError("explain: this Example was not made by ltdata.layout; pass tokenizer= (an object, "
                               "or a build's tokenizer directory such as 'out/tokenizer')")
-        tokenizer = prepared_from_key(key).tokenizer
     elif isinstance(tokenizer, str):
         tokenizer = load_tokenizer(tokenizer)
     return render(example, tokenizer, color=color, width=width, mask_size=mask_size)

@@ -24,8 +24,8 @@ from ltdata.sequence.prepare import PreparedLayout, prepare_layout
 from ltdata.sequence.special_tokens import SpecialTokenIds
 from ltdata.pipeline.build import BuildResult
 from ltdata.pipeline.output import PLAN_FILE, finish, manifest, prepare_output
-from ltdata.pipeline.task import TaskResult
 from ltdata.pipeline.prepared import prepared
+from ltdata.pipeline.stages import Rejects, TaskResult
 from ltdata.pipeline.tokenizer import commit_tokenizer, load_tokenizer, stage_tokenizer, tokenizer_hash
 from ltdata.records import Example
 from ltdata.shards.manifest import write_json_atomic
@@ -111,8 +111,8 @@ def _explicit_ids(tokenizer, cfg: BuildConfig, special_tokens: Mapping[str, Any]
 
 def _write(examples: Iterable[Example], out: Path, cfg: BuildConfig, rules: Rules) -> tuple[list[TaskResult], str]:
     """Shard k holds the valid examples among inputs k*S .. (k+1)*S-1, as a build's task k would."""
-    rejects = TaskResult(index=-1)
-    results = [rejects]
+    rejects = Rejects(on_error=cfg.on_error)
+    results = [TaskResult(index=-1, rejects=rejects)]      # the rejects of every shard, listed once
     digest = hashlib.sha256()
     numbered = enumerate(examples)
     for index in count():
@@ -122,7 +122,7 @@ def _write(examples: Iterable[Example], out: Path, cfg: BuildConfig, rules: Rule
             break
         result = TaskResult(index=index)
         name = f"shard-{index:05d}.arrow"
-        result.rows, result.tokens = write_shard(out / name, _valid(chain([first], chunk), rules, cfg, result, rejects))
+        result.rows, result.tokens = write_shard(out / name, _valid(chain([first], chunk), rules, result, rejects))
         if result.rows:
             result.shard = name
             digest.update((out / name).read_bytes())
@@ -132,17 +132,14 @@ def _write(examples: Iterable[Example], out: Path, cfg: BuildConfig, rules: Rule
     return results, digest.hexdigest()
 
 
-def _valid(numbered: Iterable[tuple[int, Example]], rules: Rules, cfg: BuildConfig, result: TaskResult,
-           rejects: TaskResult) -> Iterator[Example]:
+def _valid(numbered: Iterable[tuple[int, Example]], rules: Rules, result: TaskResult,
+           rejects: Rejects) -> Iterator[Example]:
     for index, example in numbered:
         result.read += 1
         try:
             checked = check_example(example, rules, index=index)
         except ExampleError as error:
-            if cfg.on_error == "raise":
-                raise
-            rejects.rejected[error.reason] = rejects.rejected.get(error.reason, 0) + 1
-            rejects.rejects.append(error.to_reject())
+            rejects.add(error)
             continue
         result.truncated += checked.truncated
         yield checked

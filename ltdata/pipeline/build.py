@@ -21,13 +21,13 @@ from ltdata.pipeline.executor import dask_client, run_tasks
 from ltdata.pipeline.output import (PLAN_FILE, REJECTS, SOURCES_DIR, check_plan, clean_working_files, finish,
                                     manifest, prepare_output)
 from ltdata.pipeline.saved import saved_tokenizer
+from ltdata.pipeline.stages import Options, SplitterChoice
 from ltdata.pipeline.task import BuildJob, BuildTask, load_part, run_task
 from ltdata.pipeline.tokenizer import commit_tokenizer, stage_files, staging_dir, tokenizer_hash
 from ltdata.readers.memory import MEMORY, is_memory_source, stage_records
 from ltdata.readers.sources import SourceSlice, expand_inputs, first_record, plan_slices, read_slice
 from ltdata.records import Trace
 from ltdata.sequence.codec import LazyTokenizer
-from ltdata.splitters import make_splitter
 from ltdata.shards.schema import SCHEMA_VERSION
 
 SAMPLE_DATA = Path(__file__).resolve().parents[1] / "sample_data"
@@ -78,8 +78,8 @@ def _run(cfg: BuildConfig, out: Path, plan: _Plan, client) -> BuildResult:
     """Prepare the layout, check the plan against a previous run, run the missing tasks, finish."""
     saved = saved_tokenizer(cfg, scratch=staging_dir(out))
     # a bad plugin fails here, once; the tokenizer loads only for a splitter that uses it
-    make_splitter(cfg.splitter, cfg.splitter_options, tokenizer=LazyTokenizer(saved.directory),
-                  min_thought_tokens=cfg.min_thought_tokens, max_thought_tokens=cfg.max_thought_tokens)
+    splitter = SplitterChoice.from_config(cfg)
+    splitter.make(LazyTokenizer(saved.directory))
     staged = stage_files(saved.directory, out)
     tok_hash = tokenizer_hash(staged)
     fingerprint = _fingerprint(cfg, plan.identity, tok_hash)
@@ -91,10 +91,8 @@ def _run(cfg: BuildConfig, out: Path, plan: _Plan, client) -> BuildResult:
     tokenizer_dir = commit_tokenizer(staged, out)
 
     job = BuildJob(key=fingerprint, output=str(out.resolve()), tokenizer_dir=str(tokenizer_dir.resolve()),
-                   splitter=cfg.splitter, splitter_options_json=json.dumps(cfg.splitter_options, sort_keys=True),
-                   fields_json=json.dumps(cfg.fields, sort_keys=True), layout=saved.settings,
-                   on_error=cfg.on_error, min_thought_tokens=cfg.min_thought_tokens,
-                   max_thought_tokens=cfg.max_thought_tokens, specials=saved.specials if saved.rust else None)
+                   splitter=splitter, fields=Options.of(cfg.fields), layout=saved.settings, on_error=cfg.on_error,
+                   specials=saved.specials if saved.rust else None)
     results = {t.index: r for t in plan.tasks if (r := load_part(out, t.index)) is not None}
     todo = [t for t in plan.tasks if t.index not in results]
     for result in run_tasks(client, run_task, todo, progress=cfg.progress, description="ltdata build", job=job):

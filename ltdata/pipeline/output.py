@@ -16,7 +16,8 @@ from ltdata.config import BuildConfig
 from ltdata.errors import ConfigError
 from ltdata.sequence.prepare import PreparedLayout
 from ltdata.sequence.special_tokens import added_token_names, describe
-from ltdata.pipeline.task import PARTS_DIR, TaskResult
+from ltdata.pipeline.stages import Rejects, TaskResult
+from ltdata.pipeline.task import PARTS_DIR
 from ltdata.pipeline.tokenizer import TOKENIZER_DIR
 from ltdata.shards.manifest import MANIFEST, read_manifest, write_json_atomic
 from ltdata.shards.schema import SCHEMA_VERSION
@@ -75,10 +76,6 @@ def manifest(cfg: BuildConfig, inputs: list[dict[str, str]], input_names: list[s
     from ltdata import __version__
 
     layout = prepared.settings
-    rejected: dict[str, int] = {}
-    for r in results:
-        for reason, n in r.rejected.items():
-            rejected[reason] = rejected.get(reason, 0) + n
     return {
         "schema_version": SCHEMA_VERSION,
         "ltdata_version": __version__,
@@ -86,7 +83,7 @@ def manifest(cfg: BuildConfig, inputs: list[dict[str, str]], input_names: list[s
         "counts": {
             "records_read": sum(r.read for r in results),
             "records_written": sum(r.rows for r in results),
-            "rejected": dict(sorted(rejected.items())),
+            "rejected": Rejects.total(r.rejects for r in results),
             "dropped_overlong": sum(r.dropped for r in results),
             "truncated": sum(r.truncated for r in results),
             "tokens": sum(r.tokens for r in results),
@@ -107,7 +104,7 @@ def manifest(cfg: BuildConfig, inputs: list[dict[str, str]], input_names: list[s
 
 def finish(output: Path, results: list[TaskResult], manifest_data: dict) -> None:
     """Rejects (if any), then the manifest last; working files go."""
-    rejects = [line for r in results for line in r.rejects]
+    rejects = [line for r in results for line in r.rejects.lines]
     if rejects:
         temporary = output / f".{REJECTS}.tmp-{os.getpid()}"
         temporary.write_text("".join(json.dumps(x, ensure_ascii=False) + "\n" for x in rejects), encoding="utf-8")

@@ -7,7 +7,6 @@ an edited tokenizer is loaded again). Callers must not mutate the tokenizer it r
 """
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass
 from functools import lru_cache
@@ -21,37 +20,43 @@ LAYOUT_OPTIONS = ("tokenizer", "mode", "cache_tokens", "template", "system_promp
                   "exclude_continue", "max_length", "overlong")
 
 
+@dataclass(frozen=True, slots=True)
+class LayoutKey:
+    """The options that decide the tokenizer and layout, and the tokenizer files' stamp: the cache key."""
+
+    options: tuple[tuple[str, Any], ...]
+    stamp: tuple[tuple[str, int, int], ...] | None
+
+    @classmethod
+    def of(cls, cfg: BuildConfig) -> LayoutKey:
+        return cls(options=tuple((name, getattr(cfg, name)) for name in LAYOUT_OPTIONS), stamp=_stamp(cfg.tokenizer))
+
+
 @dataclass(frozen=True)
 class Prepared:
-    key: str
+    key: LayoutKey
     tokenizer: Any
     layout: PreparedLayout
 
 
-def prepared_key(cfg: BuildConfig) -> str:
-    values = cfg.to_dict()
-    return json.dumps({**{name: values[name] for name in LAYOUT_OPTIONS}, "stamp": _stamp(cfg.tokenizer)},
-                      sort_keys=True)
-
-
 def prepared(cfg: BuildConfig) -> Prepared:
     """The cached tokenizer and layout for `cfg` (loaded on first use)."""
-    return prepared_from_key(prepared_key(cfg))
+    return prepared_for(LayoutKey.of(cfg))
 
 
 @lru_cache(maxsize=8)
-def prepared_from_key(key: str) -> Prepared:
+def prepared_for(key: LayoutKey) -> Prepared:
     from ltdata.sequence.prepare import prepare_layout
     from ltdata.pipeline.tokenizer import load_tokenizer
 
-    options = {k: v for k, v in json.loads(key).items() if k != "stamp"}
-    cfg = BuildConfig.from_dict(options)
+    cfg = BuildConfig().replace(**dict(key.options))
     tokenizer = load_tokenizer(cfg.tokenizer)
     return Prepared(key=key, tokenizer=tokenizer, layout=prepare_layout(tokenizer, cfg))
 
 
-def _stamp(source: str | None) -> list[list[Any]] | None:
+def _stamp(source: str | None) -> tuple[tuple[str, int, int], ...] | None:
     """(name, size, mtime) of a local tokenizer directory's files; None for the bundled one or a hub id."""
     if source is None or not os.path.isdir(source):
         return None
-    return [[p.name, p.stat().st_size, p.stat().st_mtime_ns] for p in sorted(Path(source).iterdir()) if p.is_file()]
+    return tuple((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in sorted(Path(source).iterdir())
+                 if p.is_file())

@@ -7,7 +7,7 @@ from transformers import AutoTokenizer
 
 import ltdata
 import ltdata.pipeline.tokenizer as tokenizer_module
-from ltdata.pipeline.prepared import prepared_from_key
+from ltdata.pipeline.prepared import prepared_for
 from ltdata.cli.main import main
 
 from api_helpers import example_from_row, read_table
@@ -82,7 +82,7 @@ def test_the_tokenizer_loads_once_per_configuration_and_build_shares_it(cfg, mon
     loads = []
     real = tokenizer_module.load_tokenizer
     monkeypatch.setattr(tokenizer_module, "load_tokenizer", lambda source: loads.append(source) or real(source))
-    prepared_from_key.cache_clear()
+    prepared_for.cache_clear()
     for trace in (SIX_SEVENS, ltdata.Trace(prompt="Why?", reasoning="Because.\n\n")):
         ltdata.layout(trace, cfg)
         ltdata.layout(trace, cfg)
@@ -141,10 +141,14 @@ def test_dicts_with_the_fields_of_a_trace_read_as_that_trace(cfg):
                                  "prompt, reasoning, answer, system, preamble, thoughts, record_id")
 
 
-def test_example_explain_is_the_library_view(byte_tokenizer_path):
+def test_layout_examples_carry_their_tokenizer_for_explain(byte_tokenizer_path):
+    import dataclasses
+
     import ltdata
 
     cfg = ltdata.BuildConfig(tokenizer=byte_tokenizer_path, max_length=None, progress=False)
     example = ltdata.layout(ltdata.Trace(prompt="q?", reasoning="one.\n\ntwo.\n\n", answer="a"), cfg)
-    assert example.explain(color=False) == ltdata.explain(example, color=False)
-    assert "one." in example.explain(color=False)
+    assert "one." in ltdata.explain(example, color=False)
+    assert "tokenizer" not in repr(example)
+    with pytest.raises(ltdata.ConfigError, match="not made by ltdata.layout; pass tokenizer="):
+        ltdata.explain(dataclasses.replace(example, tokenizer=None))
