@@ -14,9 +14,9 @@ identical input. The builds run as users run them (their processes choose their 
 process keeps to one thread (TOKENIZERS_PARALLELISM=false) for the one-thread ceilings, which, like the
 baseline, run `--repeats` times on `--ceiling-records` records and keep their best.
 
-    .venv/bin/python bench/build.py              # 20,000 records, ~70M tokens (about 10 minutes on 2 cores)
-    .venv/bin/python bench/build.py --quick      # a smoke run (seconds; figures not meaningful)
-    .venv/bin/python bench/build.py --records 1000 --profile 200   # one worker task's CPU split by stage
+    .venv/bin/python -m bench.build              # 20,000 records, ~70M tokens (about 10 minutes on 2 cores)
+    .venv/bin/python -m bench.build --quick      # a smoke run (seconds; figures not meaningful)
+    .venv/bin/python -m bench.build --records 1000 --profile 200   # one worker task's CPU split by stage
 """
 from __future__ import annotations
 
@@ -38,9 +38,6 @@ import subprocess  # noqa: E402
 import time  # noqa: E402
 from dataclasses import asdict, dataclass  # noqa: E402
 from pathlib import Path  # noqa: E402
-
-if __package__ in (None, ""):           # run as `python bench/build.py`
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.corpus import Corpus, make_corpus  # noqa: E402
 from bench.reference_style import ReferenceStyleBuilder  # noqa: E402
@@ -74,7 +71,7 @@ def library_build(out: Path, output: Path, **options) -> tuple[Timing, dict]:
     """`ltdata.build` in a fresh process: (timing, manifest counts)."""
     shutil.rmtree(output, ignore_errors=True)
     config = {"output": str(output), "progress": False, "max_length": None, **options}
-    timing, stdout = fresh([sys.executable, str(Path(__file__).resolve()), "--run-build", json.dumps(config)], out=out)
+    timing, stdout = fresh([sys.executable, "-m", "bench.build", "--run-build", json.dumps(config)], out=out)
     return timing, json.loads(stdout.strip().splitlines()[-1])
 
 
@@ -323,7 +320,7 @@ def _measure(args: argparse.Namespace, corpus: Corpus, tokenizer) -> Measured:
     records, texts = segments(corpus, n), corpus.texts[:n]
     chosen = list(range(0, n, max(1, n // args.baseline_records)))
     ceilings: dict[str, list[Timing]] = {"raw_whole": [], "raw_segments": [], "raw_all_cores": [], "reference": []}
-    all_cores = [sys.executable, str(Path(__file__).resolve()), "--all-cores", f"{corpus.path},{n},1"]
+    all_cores = [sys.executable, "-m", "bench.build", "--all-cores", f"{corpus.path},{n},1"]
 
     def ceiling_round() -> object:
         ceilings["raw_whole"].append(raw_tokenizer(tokenizer, texts)[0])

@@ -9,9 +9,9 @@ one compression costs: the forced block's forward beyond a one-token step, plus 
 every layer. One thread; speed is per CPU-second of this process (wall time is shown too, but on a
 machine shared with other jobs it measures the neighbours as much as us).
 
-    .venv/bin/python bench/generate.py               # ~2 minutes of CPU (wall: 2-4 on 2 shared cores)
-    .venv/bin/python bench/generate.py --quick       # a smoke run (first 600 output tokens)
-    .venv/bin/python bench/generate.py --device cuda --shape 7b --dtype bfloat16   # on a GPU
+    .venv/bin/python -m bench.generate               # ~2 minutes of CPU (wall: 2-4 on 2 shared cores)
+    .venv/bin/python -m bench.generate --quick       # a smoke run (first 600 output tokens)
+    .venv/bin/python -m bench.generate --device cuda --shape 7b --dtype bfloat16   # on a GPU
 """
 from __future__ import annotations
 
@@ -27,9 +27,6 @@ import subprocess  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
-
-if __package__ in (None, ""):           # run as `python bench/generate.py`
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402

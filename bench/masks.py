@@ -12,8 +12,8 @@ Each figure is measured against its baseline in the same run:
   LightThinker mask vs plain causal (no mask), and the attention kernel alone; CPU time, median of
   5 interleaved steps (on one thread, CPU time does not grow when other jobs take the core).
 
-    .venv/bin/python bench/masks.py             # ~3 minutes, one torch thread for both sides
-    .venv/bin/python bench/masks.py --quick     # a smoke run (seconds; figures not meaningful)
+    .venv/bin/python -m bench.masks             # ~3 minutes, one torch thread for both sides
+    .venv/bin/python -m bench.masks --quick     # a smoke run (seconds; figures not meaningful)
 """
 from __future__ import annotations
 
@@ -21,11 +21,7 @@ import argparse
 import json
 import os
 import statistics
-import sys
 from pathlib import Path
-
-if __package__ in (None, ""):           # run as `python bench/masks.py`
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402

@@ -6,8 +6,8 @@ sampled with psutil every 20 ms while the build runs, and the kernel's exact hig
 exited worker processes (`getrusage(RUSAGE_CHILDREN).ru_maxrss`, which also includes the short-lived
 resource tracker, far smaller).
 
-    .venv/bin/python bench/memory.py             # X = 100 records, 10X = 1,000 (about a minute)
-    .venv/bin/python bench/memory.py --quick     # X = 8, 10X = 80 (a smoke run)
+    .venv/bin/python -m bench.memory             # X = 100 records, 10X = 1,000 (about a minute)
+    .venv/bin/python -m bench.memory --quick     # X = 8, 10X = 80 (a smoke run)
 """
 from __future__ import annotations
 
@@ -24,12 +24,10 @@ import sys  # noqa: E402
 import threading  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-if __package__ in (None, ""):           # run as `python bench/memory.py`
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
 from bench.report import Figure, Stopwatch, print_table  # noqa: E402
 
-OUT = Path(__file__).resolve().parent / "out" / "memory"
+REPO = Path(__file__).resolve().parents[1]
+OUT = REPO / "bench" / "out" / "memory"
 MiB = 2 ** 20
 
 
@@ -79,9 +77,9 @@ def measure(corpus: Path, output: Path, *, workers: int, shard_size: int) -> dic
 
 
 def _in_fresh_process(corpus: Path, output: Path, *, workers: int, shard_size: int) -> dict:
-    command = [sys.executable, str(Path(__file__).resolve()), "--measure", str(corpus), "--output", str(output),
+    command = [sys.executable, "-m", "bench.memory", "--measure", str(corpus), "--output", str(output),
                "--workers", str(workers), "--shard-size", str(shard_size)]
-    done = subprocess.run(command, check=True, capture_output=True, text=True)
+    done = subprocess.run(command, cwd=REPO, check=True, capture_output=True, text=True)
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 

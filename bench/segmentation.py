@@ -1,12 +1,12 @@
 """Build the same traces once per splitter setting and compare the builds side by side (`ltdata stats A B ...`).
 
-This makes the segmentation table of the README: per setting, tokens per thought (p10/p50/p90),
+This makes the segmentation tables of docs/segmentation.md: per setting, tokens per thought (p10/p50/p90),
 thoughts per record, the overhead share of splitter + cache + continue tokens, peak KV and Dep
 against vanilla, and the build's CPU seconds (one worker thread, so comparable between rows). All
 builds keep every record (`max_length` none) and skip malformed ones, so the rows hold the same text.
 
-    .venv/bin/python bench/segmentation.py --out /tmp/seg-sample                           # the bundled traces
-    .venv/bin/python bench/segmentation.py --input traces.jsonl --format sharegpt --out /tmp/seg-real --spacy-model M
+    .venv/bin/python -m bench.segmentation --out /tmp/seg-sample                           # the bundled traces
+    .venv/bin/python -m bench.segmentation --input traces.jsonl --format sharegpt --out /tmp/seg-real --spacy-model M
 """
 from __future__ import annotations
 
@@ -19,9 +19,6 @@ import argparse  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
-
-if __package__ in (None, ""):           # run as `python bench/segmentation.py`
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 # (directory name, BuildConfig keywords); K = 36 is 4x the 9 cache tokens of a Qwen-family build
 SETTINGS = [("thought", {"splitter": "thought"}), ("sentence", {"splitter": "sentence"}),

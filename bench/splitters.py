@@ -7,8 +7,8 @@ this process (one thread, TOKENIZERS_PARALLELISM=false), best of --repeats, so o
 shared machine do not inflate them. Target (issue 17): `balanced` runs at the speed of the other
 splitters, i.e. within 1.5x the `tokens` splitter, the other one that reads the text's tokens.
 
-    .venv/bin/python bench/splitters.py            # every 4th trace (about 1.5 MB of text; a minute or two)
-    .venv/bin/python bench/splitters.py --quick    # 12 traces, one repeat (seconds; figures not meaningful)
+    .venv/bin/python -m bench.splitters            # every 4th trace (about 1.5 MB of text; a minute or two)
+    .venv/bin/python -m bench.splitters --quick    # 12 traces, one repeat (seconds; figures not meaningful)
 """
 from __future__ import annotations
 
@@ -19,12 +19,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import argparse  # noqa: E402
 import json  # noqa: E402
-import sys  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
-
-if __package__ in (None, ""):           # run as `python bench/splitters.py`
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.report import Figure, print_table  # noqa: E402
 

@@ -2,7 +2,7 @@
 length bucketing vs padding every micro-batch to the longest sample. Prints real tokens/s and the
 ratios, all measured in this process against its own baseline.
 
-    python bench/train_step.py --data out/long [--hidden 256 --layers 4 --micro-batch 2 --steps 8]
+    python -m bench.train_step --data out/long [--hidden 256 --layers 4 --micro-batch 2 --steps 8]
 """
 from __future__ import annotations
 

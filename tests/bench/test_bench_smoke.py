@@ -1,4 +1,4 @@
-"""The benchmarks still run: each `bench/*.py --quick` prints its table.
+"""The benchmarks still run: each `python -m bench.NAME --quick` prints its table.
 
 Run as users run them (a subprocess each); nothing here looks at a timing, only that every figure
 of the table is there with a verdict, and that the baseline still does the same job as the build.
@@ -15,10 +15,10 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 
 
-def run_bench(script: str, out: Path | None = None) -> str:
+def run_bench(module: str, out: Path | None = None) -> str:
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}
     where = ["--out", str(out)] if out is not None else []
-    done = subprocess.run([sys.executable, str(REPO / "bench" / script), "--quick", *where],
+    done = subprocess.run([sys.executable, "-m", f"bench.{module}", "--quick", *where],
                           cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout + done.stderr
     return done.stdout
@@ -26,7 +26,7 @@ def run_bench(script: str, out: Path | None = None) -> str:
 
 @pytest.mark.slow
 def test_build_benchmark_prints_every_figure_with_a_verdict(tmp_path):
-    out = run_bench("build.py", tmp_path)
+    out = run_bench("build", tmp_path)
     lines = {line.split("  ")[0]: line for line in out.splitlines()}
     assert out.startswith("ltdata build benchmark: 48 records, ")
     for name in ("raw tokenizer, whole records, 1 thread", "raw tokenizer, build's segments, 1 thread",
@@ -48,7 +48,7 @@ def test_build_benchmark_prints_every_figure_with_a_verdict(tmp_path):
 @pytest.mark.slow
 def test_build_benchmark_times_one_task_by_stage(tmp_path):
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "LTDATA_CACHE": str(tmp_path / "cache")}
-    done = subprocess.run([sys.executable, str(REPO / "bench" / "build.py"), "--records", "48", "--profile", "8",
+    done = subprocess.run([sys.executable, "-m", "bench.build", "--records", "48", "--profile", "8",
                            "--out", str(tmp_path)], cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout + done.stderr
     shares = {line.split("  ")[0]: float(line.split("%")[0].split()[-1]) for line in done.stdout.splitlines()
@@ -61,7 +61,7 @@ def test_build_benchmark_times_one_task_by_stage(tmp_path):
 
 @pytest.mark.slow
 def test_memory_benchmark_prints_both_peaks_and_the_ratio(tmp_path):
-    out = run_bench("memory.py", tmp_path)
+    out = run_bench("memory", tmp_path)
     lines = out.splitlines()
     assert lines[0].startswith("ltdata build memory: 1 worker(s), shard_size 4")
     assert any(line.startswith("8 records (") and "2 shards" in line and "MiB sampled" in line for line in lines)
@@ -81,7 +81,7 @@ def verdicts(out: str) -> dict[str, str]:
 
 @pytest.mark.slow
 def test_masks_benchmark_prints_every_figure_with_a_verdict():
-    found = verdicts(run_bench("masks.py"))
+    found = verdicts(run_bench("masks"))
     assert found["ltdata mask equals reference-style mask"] == "PASS"
     for name in ("mask speed-up vs reference-style", "mask metadata per sample (L=4096)",
                  "train step overhead, mask / causal"):
@@ -90,7 +90,7 @@ def test_masks_benchmark_prints_every_figure_with_a_verdict():
 
 @pytest.mark.slow
 def test_generate_benchmark_compares_the_methods():
-    out = run_bench("generate.py")
+    out = run_bench("generate")
     rows = {line.split()[0]: line for line in out.splitlines() if line.split()[:1] in (["vanilla"], ["lightthinker"],
                                                                                           ["h2o"])}
     assert set(rows) == {"vanilla", "lightthinker", "h2o"}

@@ -1,4 +1,4 @@
-"""The splitter benchmark still runs: `bench/splitters.py --quick` prints every setting and its verdict."""
+"""The splitter benchmark still runs: `python -m bench.splitters --quick` prints every setting and its verdict."""
 from __future__ import annotations
 
 import os
@@ -14,7 +14,7 @@ REPO = Path(__file__).resolve().parents[2]
 @pytest.mark.slow
 def test_splitter_benchmark_prints_every_setting_with_a_verdict():
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}
-    done = subprocess.run([sys.executable, str(REPO / "bench" / "splitters.py"), "--quick"], cwd=REPO, env=env,
+    done = subprocess.run([sys.executable, "-m", "bench.splitters", "--quick"], cwd=REPO, env=env,
                           capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout + done.stderr
     rows = {line.split("  ")[0]: line for line in done.stdout.splitlines()}
