@@ -1,4 +1,4 @@
-"""The README's "Author your own dataset" code runs as written (from a checkout, writing under out/)."""
+"""The "Author your own dataset" code of docs/authoring.md runs as written (from a checkout, writing under out/)."""
 from __future__ import annotations
 
 import re
@@ -10,21 +10,22 @@ import pytest
 import ltdata
 
 ROOT = Path(__file__).resolve().parents[2]
+PAGE = "docs/authoring.md"
 HEADING = "## Author your own dataset"
 
 
 def authoring_snippet() -> tuple[str, str]:
     """(where, code): the first ```python block under the heading, up to the next `## ` heading."""
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert HEADING in text.splitlines(), f"README.md has no {HEADING!r} section"
+    text = (ROOT / PAGE).read_text(encoding="utf-8")
+    assert HEADING in text.splitlines(), f"{PAGE} has no {HEADING!r} section"
     section = re.split(r"^## ", text.split(HEADING + "\n", 1)[1], maxsplit=1, flags=re.M)[0]
     block = re.search(r"^```python\n(.*?)^```", section, flags=re.S | re.M)
-    assert block, f"README.md: no ```python block under {HEADING!r}"
-    return f"README.md: {HEADING}", block.group(1)
+    assert block, f"{PAGE}: no ```python block under {HEADING!r}"
+    return f"{PAGE}: {HEADING}", block.group(1)
 
 
 @pytest.mark.slow
-def test_the_readme_authoring_snippet_runs(tmp_path, monkeypatch, capsys):
+def test_the_authoring_page_snippet_runs(tmp_path, monkeypatch, capsys):
     where, code = authoring_snippet()
     (tmp_path / "examples").symlink_to(ROOT / "examples")
     monkeypatch.chdir(tmp_path)
