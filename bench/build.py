@@ -197,15 +197,16 @@ def profile_task(corpus: Corpus, records: int) -> list[Figure]:
     from ltdata.config import BuildConfig
     from ltdata.pipeline import task as worker
     from ltdata.pipeline.saved import saved_tokenizer
+    from ltdata.pipeline.stages import Options, SplitterChoice
     from ltdata.readers.sources import plan_slices
     from ltdata.sequence.codec import load_rust_codec
 
     out = corpus.path.parent / "profile"
     (out / ".parts").mkdir(parents=True, exist_ok=True)
     saved = saved_tokenizer(BuildConfig(max_length=None), scratch=out / "tokenizer")
-    job = worker.BuildJob(key="profile", output=str(out), tokenizer_dir=str(saved.directory), splitter="thought",
-                          splitter_options_json="{}", fields_json="{}", layout=saved.settings, on_error="raise",
-                          specials=saved.specials)
+    job = worker.BuildJob(key="profile", output=str(out), tokenizer_dir=str(saved.directory),
+                          splitter=SplitterChoice("thought"), fields=Options(), layout=saved.settings,
+                          on_error="raise", specials=saved.specials)
     tasks = [worker.BuildTask(index=i, piece=piece, format_name="bespoke")
              for i, piece in enumerate(plan_slices([str(corpus.path)], records)[:3])]
     with Stopwatch() as load:
@@ -228,17 +229,20 @@ def profile_task(corpus: Corpus, records: int) -> list[Figure]:
 
 def _run_timed(clock: StageClock, worker, task, job) -> None:
     """`worker.run_task` with its stages wrapped in `clock` (and put back afterwards)."""
+    from ltdata.pipeline import stages
+
     _, layouter = worker._worker_state(job)
-    fmt = worker._format(task.format_name, job.fields_json)
+    fmt = worker._format(task.format_name, job.fields)
 
     class TimedFormat:
         def to_trace(self, record, origin):
             return clock.call("formats (record to Trace)", fmt.to_trace, record, origin)
 
-    saved = {name: getattr(worker, name) for name in ("read_slice", "thought_spans", "write_shard", "_format")}
+    saved = {name: getattr(worker, name) for name in ("read_slice", "write_shard", "_format")}
+    spans = stages.thought_spans
     methods = {"lay_out_many": layouter.lay_out_many, "encode": layouter.codec.encode, "decode": layouter.codec.decode}
     worker.read_slice = lambda piece: clock.iterate("reading and parsing JSON", saved["read_slice"](piece))
-    worker.thought_spans = clock.wrap("splitting into thoughts (and checking the spans)", saved["thought_spans"])
+    stages.thought_spans = clock.wrap("splitting into thoughts (and checking the spans)", spans)
     worker.write_shard = clock.wrap("Arrow writing, chunking", saved["write_shard"])
     worker._format = lambda *args: TimedFormat()
     layouter.lay_out_many = clock.wrap("layout (ids, labels, mask columns, checks)", methods["lay_out_many"])
@@ -249,6 +253,7 @@ def _run_timed(clock: StageClock, worker, task, job) -> None:
     finally:
         for name, value in saved.items():
             setattr(worker, name, value)
+        stages.thought_spans = spans
         for name in methods:
             delattr(layouter if name == "lay_out_many" else layouter.codec, name)
 
