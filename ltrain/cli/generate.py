@@ -8,11 +8,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import typing
-from dataclasses import fields
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
+from ltdata.cli.flags import add_config_flags, given_config
 from ltdata.errors import ConfigError, Origin, RecordError
 from ltrain.generate.config import GenerationConfig
 
@@ -30,30 +29,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--device", help="torch device, e.g. cuda:0; None = where the model loads (the CPU)")
     parser.add_argument("--dtype", help="model dtype: float32, bfloat16, float16 or auto; None = the library's default")
     parser.add_argument("--out", metavar="FILE.jsonl", help="also write one JSON line per prompt")
-    hints = typing.get_type_hints(GenerationConfig)
-    for f in fields(GenerationConfig):
-        _config_flag(parser, f.name, hints[f.name], f.default, f.metadata["help"])
-
-
-def _config_flag(parser: argparse.ArgumentParser, name: str, hint: Any, default: Any, help: str) -> None:
-    flag = "--" + name.replace("_", "-")
-    args = [a for a in typing.get_args(hint) if a is not type(None)]
-    base = args[0] if args and typing.get_origin(hint) is not Literal else hint
-    kwargs: dict[str, Any] = {"dest": name, "default": default, "help": help}
-    if typing.get_origin(base) is Literal:
-        kwargs["choices"] = typing.get_args(base)
-    elif base is bool:
-        kwargs["action"] = argparse.BooleanOptionalAction
-    else:
-        kwargs["type"] = base
-        kwargs["metavar"] = "N" if base is int else "X"
-    parser.add_argument(flag, **kwargs)
+    add_config_flags(parser, GenerationConfig)
 
 
 def run(args: argparse.Namespace) -> int:
     from ltrain.generate import Generator
 
-    config = GenerationConfig(**{f.name: getattr(args, f.name) for f in fields(GenerationConfig)})
+    config = GenerationConfig.from_dict(given_config(args, GenerationConfig), source="command line")
     prompts = _read_prompts(args)
     generator = Generator.from_checkpoint(args.model, config, device=args.device, dtype=args.dtype)
     ids = [generator.encode(p["prompt"], system=p.get("system", args.system), preamble=args.preamble, raw=args.raw)

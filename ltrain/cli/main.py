@@ -2,16 +2,16 @@
 
 A subcommand module defines `add_arguments(parser)` and `run(args) -> int`, and keeps torch,
 transformers and DeepSpeed imports inside `run`, so building the parser (and `ltrain --help`) stays fast.
-Errors the user can fix print as one line with exit code 2 (configuration) or 1 (data).
+Errors the user can fix print as one line with exit code 2 (configuration) or 1 (data), as in `ltdata`
+(`ltdata.cli.exits`).
 """
 from __future__ import annotations
 
 import argparse
 import importlib
-import sys
 from typing import Sequence
 
-from ltdata.errors import ConfigError, LtdataError
+from ltdata.cli.exits import run_command
 
 COMMANDS: dict[str, tuple[str, str]] = {
     "train": ("ltrain.cli.train", "train a model on ltdata shards with DeepSpeed (ZeRO-2/3, CPU or GPU)"),
@@ -33,14 +33,4 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    try:
-        return int(importlib.import_module(args.module).run(args))
-    except ConfigError as exc:
-        print(f"ltrain: error: {exc}", file=sys.stderr)
-        return 2
-    except LtdataError as exc:
-        print(f"ltrain: error: {exc}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("ltrain: interrupted", file=sys.stderr)
-        return 130
+    return run_command("ltrain", lambda: importlib.import_module(args.module).run(args))

@@ -7,71 +7,23 @@ environment (RANK, WORLD_SIZE, LOCAL_RANK, MASTER_ADDR) decides the process grou
 from __future__ import annotations
 
 import argparse
-import types
-import typing
 import warnings
-from typing import Any, Literal
 
 import yaml
 
-from ltrain.train.config import TrainConfig, config_fields
-
-
-def _none_or(parse):
-    def convert(text: str):
-        if text.lower() in ("none", "off", "null"):
-            return None
-        try:
-            return parse(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected {parse.__name__} or 'none', got {text!r}") from None
-    convert.__name__ = parse.__name__
-    return convert
-
-
-def _mapping(text: str) -> dict:
-    value = yaml.safe_load(text)
-    if not isinstance(value, dict):
-        raise argparse.ArgumentTypeError(f"expected a YAML mapping such as '{{a: {{b: 1}}}}', got {text!r}")
-    return value
-
-
-def _flag_kwargs(hint: Any, default: Any) -> dict[str, Any]:
-    args = typing.get_args(hint)
-    optional = typing.get_origin(hint) in (typing.Union, types.UnionType) and type(None) in args
-    base = next((a for a in args if a is not type(None)), hint) if optional else hint
-    if typing.get_origin(base) is Literal:
-        choices = typing.get_args(base)
-        return {"choices": choices, "type": type(choices[0])}
-    if base is bool:
-        return {"action": argparse.BooleanOptionalAction}
-    if typing.get_origin(base) is list:
-        return {"nargs": "+", "metavar": "PATH"}
-    if typing.get_origin(base) is dict:
-        return {"type": _mapping, "metavar": "YAML"}
-    parse = {int: int, float: float, str: str}[base]
-    return {"type": _none_or(parse) if optional else parse}
-
-
-METAVARS = {"curriculum": "DIR", "output_dir": "DIR", "resume": "DIR|auto"}
+from ltdata.cli.flags import add_config_flags, given_config
+from ltrain.train.config import TrainConfig
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", metavar="FILE", help="YAML config or preset name (tiny, qwen2.5-7b, "
                                                           "llama3.1-8b); the flags below override it")
     parser.add_argument("--print-config", action="store_true", help="print the resolved config and exit")
-    for name, hint, default, help_text in config_fields():
-        shown = "" if default in (None, [], {}, "") else f" (default: {default})"
-        kwargs = _flag_kwargs(hint, default)
-        if name in METAVARS:
-            kwargs["metavar"] = METAVARS[name]
-        parser.add_argument("--" + name.replace("_", "-"), dest=name, default=argparse.SUPPRESS,
-                            help=help_text + shown, **kwargs)
+    add_config_flags(parser, TrainConfig)
 
 
 def resolve_config(args: argparse.Namespace) -> TrainConfig:
-    names = {name for name, *_ in config_fields()}
-    given = {k: v for k, v in vars(args).items() if k in names}
+    given = given_config(args, TrainConfig)
     if args.config:
         return TrainConfig.from_yaml(args.config, **given)
     return TrainConfig.from_dict(given, source="command line")

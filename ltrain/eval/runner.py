@@ -42,8 +42,9 @@ def resolve_system_prompt(config: EvalConfig) -> str | None:
 def prepare_out(config: EvalConfig, template: str, system_prompt: str | None) -> dict[str, Any]:
     """Create OUT or check that it holds the same run (written to run.json, atomically)."""
     out = Path(config.out)
-    info = {"model": str(Path(config.model).resolve()), "method": config.method,
-            "label": config.label or config.method, "generation": config.generation(), "template": template,
+    method = config.generation.method
+    info = {"model": str(Path(config.model).resolve()), "method": method,
+            "label": config.label or method, "generation": config.decoding(), "template": template,
             "system_prompt": system_prompt, "datasets": list(config.datasets)}
     run_file = out / RUN_FILE
     if config.overwrite and run_file.exists():       # manual verdicts survive: they are not the run's
@@ -74,11 +75,10 @@ def run_eval(config: EvalConfig, *, generator: Any = None, tokenizer: Any = None
     """
     template = config.template or checkpoint_template(config.model)
     system_prompt = resolve_system_prompt(config)
-    generation = _generation_config(config) if generator is None else None
     items = {name: load_benchmark(name, data_dir=config.data_dir, path=config.data.get(name), limit=config.limit)
              for name in config.datasets}
     prepare_out(config, template, system_prompt)
-    generator = generator or _load_generator(config, generation)
+    generator = generator or _load_generator(config)
     tokenizer = tokenizer or generator.tokenizer
     builder = PromptBuilder(tokenizer, template=template, system_prompt=system_prompt)
     adjudications = Adjudications(config.adjudications or default_adjudications(config.out))
@@ -86,10 +86,10 @@ def run_eval(config: EvalConfig, *, generator: Any = None, tokenizer: Any = None
         with SampleFile(samples_path(config.out, name)) as samples:
             samples.check_same_items(dataset_items)
             todo = [item for item in dataset_items if item.id not in samples.done]
-            _generate(todo, samples, generator, builder, adjudications, config.batch_size,
+            _generate(todo, samples, generator, builder, adjudications, config.generation.batch_size,
                       desc=name if progress else None)
     scored = rescore_dir(config.out, adjudications)
-    summary = summarize(sample_frame(scored, config.label or config.method))
+    summary = summarize(sample_frame(scored, config.label or config.generation.method))
     write_report(summary, md=Path(config.out) / RESULTS[0], csv=Path(config.out) / RESULTS[1])
     return summary
 
@@ -108,15 +108,9 @@ def _generate(todo: list[EvalItem], samples: SampleFile, generator, builder: Pro
             bar.update(len(batch))
 
 
-def _generation_config(config: EvalConfig):
-    from ltrain.generate import GenerationConfig
-
-    return GenerationConfig(**config.generation(), batch_size=config.batch_size)   # raises on bad flags
-
-
-def _load_generator(config: EvalConfig, generation):
+def _load_generator(config: EvalConfig):
     import torch
     from ltrain.generate import Generator
 
     device = config.device or ("cuda" if torch.cuda.is_available() else None)
-    return Generator.from_checkpoint(config.model, generation, device=device, dtype=config.dtype)
+    return Generator.from_checkpoint(config.model, config.generation, device=device, dtype=config.dtype)

@@ -1,23 +1,22 @@
-"""`GenerationConfig`: how `ltrain generate` decodes, typed and checked once.
+"""`GenerationConfig`: how `ltrain generate` (and `ltrain eval`, which composes it) decodes, checked once.
 
-Each field's help text is the `--help` line of the matching `ltrain generate` flag, so an option is
+Each field's help text is the `--help` line of the matching flag of both commands, so an option is
 documented in one place. Cross-field problems are all reported at once, each naming its flag.
 """
 from __future__ import annotations
 
 import typing
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Literal
 
-from ltdata.config import option
-from ltdata.errors import ConfigError
+from ltdata.typed_config import TypedConfig, option
 
 Method = Literal["lightthinker", "anllm", "vanilla", "h2o", "lightthinker-nocache"]
 METHODS: tuple[str, ...] = typing.get_args(Method)
 
 
 @dataclass
-class GenerationConfig:
+class GenerationConfig(TypedConfig):
     """Decoding method, budget and sampling for `Generator`."""
 
     method: Method = option("lightthinker", "lightthinker: compress each thought at <|splitter|>; anllm: drop "
@@ -36,11 +35,6 @@ class GenerationConfig:
     see_current: bool | None = option(None, "cache tokens see only their own thought; None = the checkpoint's "
                                           "setting, else the method's (on for anllm, off for lightthinker)")
     batch_size: int = option(8, "prompts decoded together (left-padded, one KV cache)")
-
-    def __post_init__(self) -> None:
-        problems = self.problems()
-        if problems:
-            raise ConfigError(problems)
 
     def problems(self) -> list[str]:
         out = []
@@ -67,7 +61,3 @@ class GenerationConfig:
         """h2o: the recent tokens always kept (the rest of the budget goes to heavy hitters)."""
         assert self.kv_budget is not None
         return self.kv_recent if self.kv_recent is not None else max(1, self.kv_budget // 2)
-
-    @classmethod
-    def help_texts(cls) -> dict[str, str]:
-        return {f.name: f.metadata["help"] for f in fields(cls)}

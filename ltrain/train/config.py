@@ -6,15 +6,12 @@ naming its key; checks that need the launch (world size, device) live in `runtim
 """
 from __future__ import annotations
 
-import dataclasses
-import types
-import typing
-from dataclasses import MISSING, asdict, dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, Mapping
 
-from ltdata.config import load_yaml_mapping, option, type_problems, unknown_key_problems
 from ltdata.errors import ConfigError
+from ltdata.typed_config import TypedConfig, option
 
 Attention = Literal["sdpa", "eager", "flex_attention"]
 ZeroStage = Literal[2, 3]
@@ -24,20 +21,20 @@ PRESETS = Path(__file__).resolve().parents[1] / "configs"
 
 
 @dataclass
-class TrainConfig:
+class TrainConfig(TypedConfig):
     """Everything that decides a training run: what it reads, how it steps, where it writes."""
 
     model: str = option("", "base model: a local directory or hub id for AutoModelForCausalLM.from_pretrained "
                           "(an ltrain checkpoint continues a curriculum: its new-token rows are kept), or a "
                           "config.json / bundled config name (tiny-qwen2, tiny-llama) for random weights")
     data: list[str] = option([], "ltdata build output directories (any one mode; they must share a tokenizer); "
-                               "a --data flag replaces a preset's curriculum")
+                               "a --data flag replaces a preset's curriculum", metavar="PATH")
     curriculum: str | None = option(None, "a built curriculum (`ltdata build --config pipelines/curriculum-*.yaml` "
                                         "output) instead of data: its stages run in order, each on exactly "
                                         "its plan's samples in plan order (a stage's short last global batch "
                                         "sits out), under one LR schedule over all their steps; a "
-                                        "--curriculum flag replaces a preset's data")
-    output_dir: str = option("ltrain-out", "where checkpoints (step-NNNNNN/), log.jsonl and `latest` go")
+                                        "--curriculum flag replaces a preset's data", metavar="DIR")
+    output_dir: str = option("ltrain-out", "where checkpoints (step-NNNNNN/), log.jsonl and `latest` go", metavar="DIR")
     stage: str = option("main", "name of this run's stage, recorded in log.jsonl and every checkpoint's ltrain.json "
                               "(a curriculum records its own stage names instead)")
     attn_implementation: Attention = option("sdpa", "sdpa or eager (the 4D float mask) or flex_attention "
@@ -73,7 +70,7 @@ class TrainConfig:
     offload_optimizer: bool = option(False, "keep optimizer state (and its step) on the CPU")
     offload_params: bool = option(False, "keep the weights on the CPU between uses (ZeRO-3 only)")
     deepspeed: dict[str, Any] = option({}, "extra DeepSpeed config merged over the generated one, e.g. "
-                                         "{zero_optimization: {overlap_comm: true}}")
+                                         "{zero_optimization: {overlap_comm: true}}", metavar="YAML")
     seed: int = option(42, "seed for new-row initialisation, data order and dropout")
     loss_chunk_tokens: int = option(4096, "label positions per chunk of the fp32 cross-entropy (bounds its memory)")
     log_every: int = option(1, "print (and write to log.jsonl) every N optimizer steps")
@@ -83,17 +80,12 @@ class TrainConfig:
     keep_last: int | None = option(None, "keep only the newest N checkpoints; None = keep all")
     save_optimizer_state: bool = option(True, "also save the DeepSpeed state needed to resume (large for 7B)")
     resume: str | None = option(None, "a checkpoint directory to continue from, or auto (the newest in "
-                                    "output_dir, if any); None = start fresh")
+                                    "output_dir, if any); None = start fresh", metavar="DIR|auto")
     progress: bool = option(True, "show a progress bar on rank 0")
-
-    def __post_init__(self) -> None:
-        problems = self.problems()
-        if problems:
-            raise ConfigError(problems)
 
     def problems(self) -> list[str]:
         """Every invalid value and cross-field conflict, each naming its key (all at once)."""
-        out = type_problems(self)
+        out = super().problems()
         bad = {p.split(":")[0] for p in out}
         ok = lambda *names: not bad.intersection(names)   # noqa: E731 (skip checks on mistyped keys)
         if ok("model") and not self.model:
@@ -153,39 +145,20 @@ class TrainConfig:
     def global_batch(self, world_size: int) -> int:
         return self.micro_batch_size * self.accumulation_steps(world_size) * world_size
 
-    # -- construction -------------------------------------------------------------------------
     @classmethod
-    def from_dict(cls, values: Mapping[str, Any], *, source: str = "config") -> "TrainConfig":
-        """Build from a mapping (YAML or keywords); unknown keys are reported with a suggestion."""
-        known = {f.name for f in fields(cls)}
-        normalised = {str(k).replace("-", "_"): v for k, v in values.items()}
-        problems = unknown_key_problems(normalised, known, source)
-        valid = {k: _coerce(v, _hints()[k]) for k, v in normalised.items() if k in known}
-        try:
-            config = cls(**valid)
-        except ConfigError as exc:
-            problems += exc.problems
-        if problems:
-            raise ConfigError(problems)
-        return config
+    def locate(cls, path: str | Path) -> Path:
+        return resolve_preset(path)
 
     @classmethod
-    def from_yaml(cls, path: str | Path, **overrides: Any) -> "TrainConfig":
-        """Load a preset; keyword overrides win over the file (as CLI flags do). An override of `data` or
-        `curriculum` replaces the file's other one too: both say what the run trains on."""
-        values = load_yaml_mapping(resolve_preset(path))
+    def merge(cls, values: dict[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
+        """An override of `data` or `curriculum` replaces the file's other one too: both say what the run
+        trains on."""
+        values = dict(values)
         if overrides.get("curriculum") is not None and "data" not in overrides:
             values.pop("data", None)
         if overrides.get("data") and "curriculum" not in overrides:
             values.pop("curriculum", None)
-        values.update(overrides)
-        return cls.from_dict(values, source=str(path))
-
-    def replace(self, **changes: Any) -> "TrainConfig":
-        return type(self).from_dict({**asdict(self), **changes})
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {**values, **overrides}
 
 
 def resolve_preset(name: str | Path) -> Path:
@@ -198,36 +171,3 @@ def resolve_preset(name: str | Path) -> Path:
         return bundled
     names = sorted(p.stem for p in PRESETS.glob("*.yaml"))
     raise ConfigError(f"config: no such file or preset: {name} (presets: {', '.join(names)})")
-
-
-def _hints() -> dict[str, Any]:
-    return typing.get_type_hints(TrainConfig)
-
-
-def _base(hint: Any) -> tuple[Any, bool]:
-    """The type inside `X | None`, and whether None is allowed."""
-    args = typing.get_args(hint)
-    if typing.get_origin(hint) in (typing.Union, types.UnionType) and type(None) in args:
-        return next(a for a in args if a is not type(None)), True
-    return hint, False
-
-
-def _coerce(value: Any, hint: Any) -> Any:
-    """YAML 1.1 reads `2e-5` as a string; accept numeric strings for float fields, nothing else."""
-    base, _ = _base(hint)
-    if base is float and isinstance(value, str):
-        try:
-            return float(value)
-        except ValueError:
-            return value
-    return value
-
-
-def config_fields() -> list[tuple[str, Any, Any, str]]:
-    """(name, type, default, help) for each option, in declaration order (the CLI is generated from it)."""
-    hints = _hints()
-    out = []
-    for f in dataclasses.fields(TrainConfig):
-        default = f.default if f.default is not MISSING else f.default_factory()  # type: ignore[misc]
-        out.append((f.name, hints[f.name], default, f.metadata["help"]))
-    return out

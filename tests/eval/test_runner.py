@@ -98,7 +98,7 @@ def test_resume_after_a_crash_and_a_torn_line(setup):
     assert {r["dataset"]: r["n"] for r in summary.to_dicts()} == {"gsm8k": 3, "bbh": 3, "avg": 6}
 
     with pytest.raises(ConfigError, match="different method"):
-        run_eval(EvalConfig(**{**config.__dict__, "method": "vanilla"}), generator=again, tokenizer=tokenizer,
+        run_eval(config.replace(generation={"method": "vanilla"}), generator=again, tokenizer=tokenizer,
                  progress=False)
 
 
@@ -108,7 +108,7 @@ def test_overwrite_regenerates_but_keeps_manual_verdicts(setup):
     verdicts = Path(config.out) / "adjudications.jsonl"
     verdicts.write_text('{"dataset": "gsm8k", "id": "x/0", "answer": "y", "verdict": "wrong"}\n')
     fresh = ScriptedGenerator(tokenizer, items)
-    run_eval(EvalConfig(**{**config.__dict__, "method": "vanilla", "overwrite": True}), generator=fresh,
+    run_eval(config.replace(generation={"method": "vanilla"}, overwrite=True), generator=fresh,
              tokenizer=tokenizer, progress=False)
     assert fresh.calls == 6 and json.loads((Path(config.out) / "run.json").read_text())["method"] == "vanilla"
     assert verdicts.read_text().count("\n") == 1

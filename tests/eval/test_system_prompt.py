@@ -27,6 +27,7 @@ from ltrain.eval.config import EvalConfig  # noqa: E402
 from ltrain.eval.prompts import BESPOKE_SYSTEM_PROMPT, INSTRUCTION  # noqa: E402
 from ltrain.eval.readers import load_benchmark  # noqa: E402
 from ltrain.eval.runner import run_eval  # noqa: E402
+from ltrain.generate import GenerationConfig  # noqa: E402
 from ltrain.generate.tokenizer import load_checkpoint_tokenizer  # noqa: E402
 from ltrain.meta import read_checkpoint_meta  # noqa: E402
 from ltrain.train.checkpoint import latest_checkpoint  # noqa: E402
@@ -74,7 +75,8 @@ def test_eval_prompts_equal_the_trained_prompt_tokens(case, tmp_path, byte_token
     assert read_checkpoint_meta(checkpoint)["system_prompt"] == CASES[case][2]
     out = tmp_path / "eval"
     run_eval(EvalConfig(model=str(checkpoint), datasets=["gsm8k"], data={"gsm8k": str(GSM8K)}, limit=3,
-                        method="vanilla", max_new_tokens=1, batch_size=3, out=str(out)), progress=False)
+                        generation=GenerationConfig(method="vanilla", max_new_tokens=1, batch_size=3), out=str(out)),
+             progress=False)
     rows = ShardDataset(shards, columns=["record_id", "input_ids", "role"])
     trained_prompts = {row["record_id"]: row["input_ids"][row["role"] == Role.PROMPT].tolist()
                        for row in (rows[i] for i in range(len(rows)))}
@@ -91,7 +93,8 @@ def test_an_explicit_system_prompt_wins_over_the_checkpoint(tmp_path, byte_token
     _, checkpoint = trained("custom", tmp_path, byte_tokenizer_path, tiny_qwen)
     out = tmp_path / "eval"
     run_eval(EvalConfig(model=str(checkpoint), datasets=["gsm8k"], data={"gsm8k": str(GSM8K)}, limit=1,
-                        method="vanilla", max_new_tokens=1, system_prompt=None, out=str(out)), progress=False)
+                        generation=GenerationConfig(method="vanilla", max_new_tokens=1), system_prompt=None,
+                        out=str(out)), progress=False)
     (sample,) = [json.loads(line) for line in (out / "samples" / "gsm8k.jsonl").read_text().splitlines()]
     assert sample["prompt"].startswith(INSTRUCTION)
     assert json.loads((out / "run.json").read_text())["system_prompt"] is None

@@ -46,8 +46,9 @@ def test_batched_item_times_sum_to_the_wall_time(eval_data, tmp_path, byte_token
     generator = TimedGenerator(model, tokenizer, lookup_special_tokens(tokenizer),
                                GenerationConfig(method="vanilla", max_new_tokens=24, batch_size=3))
     generator.walls = []
-    config = EvalConfig(model=str(tmp_path / "no-model"), datasets=["gsm8k"], limit=6, batch_size=3,
-                        method="vanilla", max_new_tokens=24, out=str(tmp_path / "out"),
+    config = EvalConfig(model=str(tmp_path / "no-model"), datasets=["gsm8k"], limit=6,
+                        generation=GenerationConfig(method="vanilla", max_new_tokens=24, batch_size=3),
+                        out=str(tmp_path / "out"),
                         data={"gsm8k": str(eval_data / "gsm8k_test_items301-306.jsonl")})
     summary = run_eval(config, generator=generator, progress=False)
     (row,) = [r for r in summary.to_dicts() if r["dataset"] == "gsm8k"]

@@ -108,5 +108,5 @@ def test_the_method_is_a_choice_of_generate_and_eval(builds, tmp_path):
     assert main(["generate", "--model", str(tmp_path), "--prompt", "Is 91 prime?", "--method", "lightthinker-nocache",
                  "--max-new-tokens", "4", "--out", str(out)]) == 0
     assert json.loads(out.read_text())["method"] == "lightthinker-nocache"
-    config = EvalConfig(model=str(tmp_path), method="lightthinker-nocache")
-    assert config.generation()["method"] == "lightthinker-nocache"
+    config = EvalConfig(model=str(tmp_path), generation=GenerationConfig(method="lightthinker-nocache"))
+    assert config.decoding()["method"] == "lightthinker-nocache"
