@@ -16,6 +16,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
+from ltdata.atomic import atomic_write_bytes
 from ltdata.errors import ConfigError, Origin, RecordError
 from ltdata.readers.base import RawRecord
 from ltdata.records import Trace
@@ -67,9 +68,7 @@ def stage_records(source: Any, directory: Path, size: int) -> tuple[list[tuple[s
     for number, records in enumerate(record_slices(source, size)):
         payload = _pickle_slice(records, start)
         path = directory / f"{number:05d}{SLICE_SUFFIX}"
-        temporary = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-        temporary.write_bytes(payload)
-        os.replace(temporary, path)
+        atomic_write_bytes(path, payload)
         digest.update(payload)
         slices.append((str(path), start, start + len(records)))
         start += len(records)

@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 from typing import Any, IO
 
+from ltdata.atomic import atomic_path
 from ltdata.errors import Origin, RecordError
 
 
@@ -73,11 +74,8 @@ def append_line(fh: IO[str], record: dict[str, Any]) -> None:
 
 def write_jsonl_atomic(path: str | Path, records: list[dict[str, Any]]) -> None:
     """Replace `path` with `records` (temp file + rename), so readers never see a half-written file."""
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
+    with atomic_path(path) as temporary, open(temporary, "w", encoding="utf-8") as fh:
         for record in records:
             fh.write(json.dumps(record, ensure_ascii=False) + "\n")
         fh.flush()
         os.fsync(fh.fileno())
-    os.replace(tmp, path)

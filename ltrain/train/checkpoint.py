@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from ltdata.atomic import atomic_write_text, publish, remove
 from ltdata.errors import ConfigError
 from ltdata.shards.manifest import write_json_atomic
 from ltrain.train.distributed import Ranks, barrier
@@ -60,10 +61,14 @@ def set_rng_state(state: dict) -> None:
 
 def save_checkpoint(engine, path: Path, *, ranks: Ranks, metadata: dict, tokenizer_dir: Path,
                     with_state: bool, keep_last: int | None) -> Path:
-    """Write the whole checkpoint (a collective call: every rank must enter it)."""
+    """Write the whole checkpoint (a collective call: every rank must enter it).
+
+    Not `atomic_path`: every rank writes into the temporary directory, so its name must not depend on
+    the process, and only rank 0 publishes it once all ranks are done.
+    """
     temporary = path.with_name(f".{path.name}.tmp")
     if ranks.main:
-        shutil.rmtree(temporary, ignore_errors=True)
+        remove(temporary)
         temporary.mkdir(parents=True)
     barrier()
     if engine.zero_optimization_partition_weights():
@@ -82,10 +87,8 @@ def save_checkpoint(engine, path: Path, *, ranks: Ranks, metadata: dict, tokeniz
         torch.save(rng_state(), temporary / "rng" / f"rank-{ranks.rank}.pt")
     barrier()
     if ranks.main:
-        shutil.rmtree(path, ignore_errors=True)
-        temporary.rename(path)
-        (path.parent / f".{LATEST}.tmp").write_text(path.name + "\n")
-        (path.parent / f".{LATEST}.tmp").replace(path.parent / LATEST)
+        publish(temporary, path)
+        atomic_write_text(path.parent / LATEST, path.name + "\n")
         if keep_last is not None:
             for old in checkpoints(path.parent)[:-keep_last]:
                 shutil.rmtree(old)

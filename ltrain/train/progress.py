@@ -7,11 +7,12 @@ one clean curve.
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 
 from tqdm import tqdm
+
+from ltdata.atomic import atomic_write_text
 
 LOG_FILE = "log.jsonl"
 
@@ -79,6 +80,4 @@ def cut_log(path: Path, step: int) -> None:
     if not path.exists():
         return
     kept = [r for r in read_log(path) if r["step"] <= step]
-    temporary = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    temporary.write_text("".join(json.dumps(r) + "\n" for r in kept), encoding="utf-8")
-    os.replace(temporary, path)
+    atomic_write_text(path, "".join(json.dumps(r) + "\n" for r in kept))
