@@ -8,12 +8,16 @@ largest KV cache seen right after tokens are appended and before the finished th
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 from ltdata.masks import visible_counts
 from ltdata.records import Role
+from ltdata.shards.reader import flat_tokens, record_batches
+from ltdata.shards.schema import IGNORE_INDEX
 
-IGNORE_INDEX = -100
+OUTPUT_ROLES = (Role.THOUGHT, Role.ANSWER)
 
 
 def generated_rows(role: np.ndarray, labels: np.ndarray) -> np.ndarray:
@@ -50,3 +54,32 @@ def peak_tokens(visible_until: np.ndarray, role: np.ndarray) -> int:
     alive = np.cumsum(delta)[:length]
     fed = role != Role.EOS
     return int(alive[fed].max()) if fed.any() else 0
+
+
+def record_metrics(attend_from: np.ndarray, visible_until: np.ndarray, role: np.ndarray,
+                   labels: np.ndarray) -> tuple[int, int, int, int]:
+    """(peak KV tokens, Dep) under the built mask, then the same two for the record's vanilla baseline.
+
+    Vanilla is what `--mode vanilla` lays out for the same record: its |P| prompt tokens and |O| thought
+    and answer tokens, without splitter, cache or continue tokens, under a causal mask. Every output
+    token is generated and cached, so its peak is |P| + |O| and its Dep |P|·|O| + |O|(|O|+1)/2.
+    """
+    role = np.asarray(role)
+    prompt = int(np.count_nonzero(role == Role.PROMPT))
+    output = int(np.count_nonzero(np.isin(role, OUTPUT_ROLES)))
+    return (peak_tokens(visible_until, role), dependency(attend_from, visible_until, role, labels),
+            prompt + output, prompt * output + output * (output + 1) // 2)
+
+
+def batch_metrics(offsets: np.ndarray, tokens: dict[str, np.ndarray]) -> np.ndarray:
+    """int64 [rows, 4]: `record_metrics` of each row of a record batch's flat token columns."""
+    rows = [record_metrics(tokens["attend_from"][s:e], tokens["visible_until"][s:e], tokens["role"][s:e],
+                           tokens["labels"][s:e])
+            for s, e in zip(offsets[:-1], offsets[1:])]
+    return np.array(rows, dtype=np.int64).reshape(-1, 4)
+
+
+def per_record_metrics(paths: list[Path]) -> np.ndarray:
+    """int64 [records, 4] in shard order: peak, Dep, vanilla peak, vanilla Dep (see `record_metrics`)."""
+    parts = [batch_metrics(*flat_tokens(batch)) for batch in record_batches(paths)]
+    return np.concatenate([np.zeros((0, 4), dtype=np.int64), *parts])

@@ -13,10 +13,11 @@ from pathlib import Path
 import numpy as np
 
 from ltdata.errors import SchemaError
-from ltdata.sequence.special_tokens import SpecialTokenIds
-from ltdata.loading.shards import ALL_COLUMNS, Batch, open_shard
+from ltdata.loading.shards import Batch, open_shard
 from ltdata.records import Example, Role
-from ltdata.shards.manifest import read_manifest, shard_paths
+from ltdata.sequence.special_tokens import SpecialTokenIds
+from ltdata.shards.reader import read_manifest, shard_paths
+from ltdata.shards.schema import COLUMN_NAMES, TOKEN_COLUMNS
 from ltdata.shards.validate import ExampleError, Rules, check_example
 
 TEXT_ROLES = frozenset(int(r) for r in (Role.PROMPT, Role.THOUGHT, Role.ANSWER))
@@ -72,7 +73,7 @@ def verify_build(directory: str | Path) -> VerifyReport:
         first_row = 0
         for batch in open_shard(path):
             for r in range(batch.rows):
-                row = batch.row(r, ALL_COLUMNS)
+                row = batch.row(r, COLUMN_NAMES)
                 _check_row(row, rules, mask_rules, where=_where(path, first_row + r, row))
                 tokens += len(row["input_ids"])
                 thoughts += int(row["num_thoughts"])
@@ -92,8 +93,7 @@ def _check_row(row: dict, rules: Rules, mask_rules: MaskRules, *, where: str) ->
     if row["num_tokens"] != length:
         raise SchemaError(f"{where}: num_tokens is {row['num_tokens']} but the row has {length} tokens")
     example = Example(record_id=row["record_id"], source=row["source"], truncated=bool(row["truncated"]),
-                      **{c: row[c] for c in ("input_ids", "labels", "position_ids", "attend_from", "visible_until",
-                                             "role", "thought_index")})
+                      **{c: row[c] for c in TOKEN_COLUMNS})
     try:
         check_example(example, rules, index=0)
     except ExampleError as exc:

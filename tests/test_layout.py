@@ -7,11 +7,12 @@ from transformers import AutoTokenizer
 
 from ltdata.config import BuildConfig
 from ltdata.errors import RecordError
-from ltdata.sequence.builder import IGNORE_INDEX, Dropped
+from ltdata.sequence.builder import Dropped
 from ltdata.sequence.prepare import prepare_layout
 from ltdata.masks import dense_mask, dense_mask_from_columns, visible_counts
 from ltdata.metrics import dependency, peak_tokens
 from ltdata.records import Role, Trace
+from ltdata.shards.schema import IGNORE_INDEX
 from ltdata.shards.writer import examples_to_batch
 
 # The reference implementation's worked example: P0 P1 | a0 a1 S1 c1 c2 O1 | b0 S2 d1 d2 O2 | E   (n = 2)

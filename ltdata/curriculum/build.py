@@ -20,11 +20,14 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.ipc as ipc
 
+from ltdata.atomic import atomic_path
 from ltdata.config import BuildConfig
 from ltdata.curriculum.plan import StagePlan, needs_derived, plan_stage, select, source_frame
 from ltdata.curriculum.recipe import Curriculum, SourceSpec
 from ltdata.errors import ConfigError, SchemaError
-from ltdata.shards.manifest import read_manifest, write_json_atomic
+from ltdata.shards.manifest import write_json_atomic
+from ltdata.shards.reader import read_manifest, read_table
+from ltdata.shards.schema import MANIFEST
 
 PLAN_FILE = "curriculum.json"
 PLAN_VERSION = 1
@@ -73,8 +76,7 @@ def load_curriculum(directory: str | Path) -> CurriculumPlan:
         raise SchemaError(f"{directory / PLAN_FILE}: plan version {summary.get('version')} is not {PLAN_VERSION}")
     stages = []
     for stage in summary["stages"]:
-        with pa.memory_map(str(directory / stage["file"])) as source:
-            table = ipc.open_file(source).read_all()
+        table = read_table(directory / stage["file"])
         sources = tuple(str(directory / s["directory"]) for s in stage["sources"])
         stages.append(StagePlan(stage["name"], sources, table["source"].to_numpy(), table["row"].to_numpy(),
                                 table["num_tokens"].to_numpy()))
@@ -95,7 +97,7 @@ def _source_directory(curriculum: Curriculum, source: SourceSpec, output: Path, 
 
     cfg = curriculum.build_config(source, **runtime)
     directory = output / "builds" / build_key(cfg)
-    reused = (directory / "manifest.json").exists()
+    reused = (directory / MANIFEST).exists()
     if runtime["progress"]:
         print(f"ltdata: curriculum build {directory} ({'reused' if reused else 'building'})", file=sys.stderr)
     try:
@@ -130,10 +132,8 @@ def _covering_tokenizer(directories: list[str]) -> Path:
 def _write_stage(output: Path, index: int, plan: StagePlan) -> Path:
     path = output / "stages" / f"{index:02d}-{_slug(plan.name)}.arrow"
     table = pa.table({"source": plan.source, "row": plan.row, "num_tokens": plan.num_tokens}, schema=STAGE_SCHEMA)
-    temporary = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    with pa.OSFile(str(temporary), "wb") as sink, ipc.new_file(sink, STAGE_SCHEMA) as writer:
+    with atomic_path(path) as temporary, ipc.new_file(str(temporary), STAGE_SCHEMA) as writer:
         writer.write_table(table)
-    os.replace(temporary, path)
     return path
 
 

@@ -15,12 +15,11 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from ltdata.curriculum.recipe import DERIVED_COLUMNS, TEXT_COLUMNS, StageSpec
+from ltdata.curriculum.recipe import DERIVED_COLUMNS, StageSpec
 from ltdata.errors import ConfigError
-from ltdata.shards.manifest import shard_paths
-from ltdata.views.stats import per_record_metrics
-
-SCALAR_COLUMNS = ("record_id", "source", "num_tokens", "num_thoughts", "truncated")
+from ltdata.metrics import per_record_metrics
+from ltdata.shards.reader import scan_shards, shard_paths
+from ltdata.shards.schema import SCALAR_COLUMNS, TEXT_COLUMNS
 
 
 @dataclass(frozen=True)
@@ -53,7 +52,7 @@ def source_frame(directory: str | Path, *, derived: bool) -> pl.DataFrame:
     paths = shard_paths(directory)
     if not paths:
         raise ConfigError(f"curriculum: {directory} holds no shards")
-    frame = pl.scan_ipc([str(p) for p in paths]).select(SCALAR_COLUMNS).with_row_index("row").collect()
+    frame = scan_shards(paths, TEXT_COLUMNS + SCALAR_COLUMNS).with_row_index("row").collect()
     if derived:
         metrics = per_record_metrics(paths)
         frame = frame.with_columns(

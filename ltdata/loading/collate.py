@@ -13,10 +13,9 @@ import torch
 
 from ltdata.errors import SchemaError
 from ltdata.masks import additive_mask, block_mask, bool_mask
+from ltdata.shards.schema import IGNORE_INDEX, MODEL_COLUMNS
 
-IGNORE_INDEX = -100
 MaskKind = Literal["additive", "bool", "block", "none"]
-NEEDED = ("input_ids", "labels", "position_ids", "attend_from", "visible_until")
 
 
 class Collator:
@@ -83,7 +82,7 @@ def pad_rows(rows: Sequence[Mapping], pad_token_id: int, multiple: int | None = 
     dtypes = {"input_ids": np.int64, "labels": np.int64, "position_ids": np.int64, "attend_from": np.int32,
               "visible_until": np.int32}
     out = {}
-    for name in NEEDED:
+    for name in MODEL_COLUMNS:
         block = np.full((len(rows), width), fill[name], dtype=dtypes[name])
         for k, a in enumerate(arrays):
             block[k, :lengths[k]] = a[name]
@@ -94,12 +93,13 @@ def pad_rows(rows: Sequence[Mapping], pad_token_id: int, multiple: int | None = 
 
 def _model_columns(row: Mapping, k: int) -> dict[str, np.ndarray]:
     where = f"row {k}" + (f" (id={row['record_id']!r})" if "record_id" in row else "")
-    missing = [c for c in NEEDED if c not in row]
+    missing = [c for c in MODEL_COLUMNS if c not in row]
     if missing:
-        raise SchemaError(f"{where}: missing column(s) {', '.join(missing)}; rows must carry {', '.join(NEEDED)}")
-    arrays = {c: np.asarray(row[c]) for c in NEEDED}
+        raise SchemaError(f"{where}: missing column(s) {', '.join(missing)}; "
+                          f"rows must carry {', '.join(MODEL_COLUMNS)}")
+    arrays = {c: np.asarray(row[c]) for c in MODEL_COLUMNS}
     length = len(arrays["input_ids"])
-    uneven = [c for c in NEEDED if len(arrays[c]) != length]
+    uneven = [c for c in MODEL_COLUMNS if len(arrays[c]) != length]
     if uneven:
         raise SchemaError(f"{where}: column(s) {', '.join(uneven)} do not have input_ids' length {length}")
     return arrays

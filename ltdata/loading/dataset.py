@@ -10,12 +10,11 @@ from pathlib import Path
 from typing import Iterator, Sequence
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.ipc as ipc
 from torch.utils.data import Dataset, IterableDataset, get_worker_info
 
 from ltdata.loading.shards import (Batch, as_directories, check_columns, open_shard, read_manifests,
                                    shard_files)
+from ltdata.shards.reader import map_shard
 
 Paths = str | Path | Sequence[str | Path]
 
@@ -123,7 +122,7 @@ class ShardIterableDataset(IterableDataset):
 
 
 def _batch_count(path: Path) -> int:
-    return ipc.open_file(pa.memory_map(str(path))).num_record_batches
+    return map_shard(path).num_record_batches
 
 
 def _concat(parts: list[np.ndarray], dtype) -> np.ndarray:

@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Sequence
 
 import pyarrow as pa
-import pyarrow.ipc as ipc
 
-from ltdata.loading.shards import as_directories, check_columns, open_shard, read_manifests, shard_files
+from ltdata.loading.shards import as_directories, check_columns, read_manifests, shard_files
+from ltdata.shards.reader import read_columns
 from ltdata.shards.schema import shard_schema
 
 
@@ -28,9 +28,7 @@ def hf_dataset(paths: str | Path | Sequence[str | Path], *, columns: Sequence[st
     tables = []
     manifests = read_manifests(directories)
     for directory, manifest in zip(directories, manifests):
-        for path in shard_files(directory, manifest):
-            open_shard(path)                                     # version and column checks
-            tables.append(ipc.open_file(pa.memory_map(str(path))).read_all().select(names))
+        tables += [read_columns(path, names) for path in shard_files(directory, manifest)]
     table = pa.concat_tables(tables) if tables else shard_schema().empty_table().select(names)
     # fingerprinted from the manifests, so datasets never hashes the (possibly huge) table itself
     seed = json.dumps([[str(d.resolve()), m.get("fingerprint")] for d, m in zip(directories, manifests)] + [names])

@@ -13,10 +13,7 @@ import numpy as np
 from torch.utils.data import Dataset
 
 from ltdata.errors import ConfigError
-
-IGNORE_INDEX = -100
-OFFSET_COLUMNS = ("attend_from", "visible_until")
-CONCAT_COLUMNS = ("input_ids", "labels", "position_ids", "attend_from", "visible_until", "role", "thought_index")
+from ltdata.shards.schema import IGNORE_INDEX, MASK_COLUMNS, TOKEN_COLUMNS
 
 
 def pack_rows(rows: Sequence[Mapping]) -> dict:
@@ -30,11 +27,11 @@ def pack_rows(rows: Sequence[Mapping]) -> dict:
     """
     lengths = np.array([len(r["input_ids"]) for r in rows], dtype=np.int64)
     offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]])
-    columns = [c for c in CONCAT_COLUMNS if all(c in r for r in rows)]
+    columns = [c for c in TOKEN_COLUMNS if all(c in r for r in rows)]
     out: dict = {}
     for name in columns:
         parts = [np.asarray(r[name]) for r in rows]
-        if name in OFFSET_COLUMNS:
+        if name in MASK_COLUMNS:
             parts = [p.astype(np.int32) + int(o) for p, o in zip(parts, offsets)]
         out[name] = np.concatenate(parts)
     if "labels" in out:

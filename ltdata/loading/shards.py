@@ -1,7 +1,7 @@
-"""Open a build's shards as memory-mapped Arrow: version checks, column checks, zero-copy row views.
+"""A build's shards as zero-copy row views, for the torch and Hugging Face datasets.
 
-Both datasets (map-style and streaming) read through here, so a shard is checked once and a row is
-always a set of numpy views into the mapped file: opening a 100 GB build costs no memory.
+Both datasets (map-style and streaming) read through here, so a row is always a set of numpy views
+into the mapped file (`ltdata.shards.reader` maps and checks it): opening a 100 GB build costs no memory.
 """
 from __future__ import annotations
 
@@ -11,16 +11,10 @@ from typing import Sequence
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.ipc as ipc
 
 from ltdata.errors import SchemaError
-from ltdata.shards.manifest import read_manifest
-from ltdata.shards.schema import check_version
-
-TOKEN_COLUMNS = ("input_ids", "labels", "position_ids", "attend_from", "visible_until", "role", "thought_index")
-TEXT_COLUMNS = ("record_id", "source")
-SCALAR_COLUMNS = ("num_tokens", "num_thoughts", "truncated")
-ALL_COLUMNS = TEXT_COLUMNS + TOKEN_COLUMNS + SCALAR_COLUMNS
+from ltdata.shards.reader import map_shard, read_manifest
+from ltdata.shards.schema import COLUMN_NAMES, SCALAR_COLUMNS, TEXT_COLUMNS, TOKEN_COLUMNS
 
 
 def as_directories(paths: str | Path | Sequence[str | Path]) -> list[Path]:
@@ -70,17 +64,8 @@ class Batch:
 
 
 def open_shard(path: Path) -> list[Batch]:
-    """Map one shard file and check its schema version and columns."""
-    try:
-        reader = ipc.open_file(pa.memory_map(str(path)))
-    except (OSError, pa.ArrowInvalid) as exc:
-        raise SchemaError(f"{path}: not a readable Arrow IPC file: {exc}") from None
-    metadata = reader.schema.metadata or {}
-    version = metadata.get(b"ltdata.schema_version")
-    check_version(version.decode() if version else None, where=str(path))
-    missing = [c for c in ALL_COLUMNS if c not in reader.schema.names]
-    if missing:
-        raise SchemaError(f"{path}: missing column(s) {', '.join(missing)}")
+    """One shard's record batches as zero-copy views."""
+    reader = map_shard(path)
     return [_batch(path, reader.get_batch(b)) for b in range(reader.num_record_batches)]
 
 
@@ -96,8 +81,8 @@ def _batch(path: Path, batch: pa.RecordBatch) -> Batch:
 
 def check_columns(columns: Sequence[str] | None) -> tuple[str, ...]:
     if columns is None:
-        return ALL_COLUMNS
-    unknown = [c for c in columns if c not in ALL_COLUMNS]
+        return COLUMN_NAMES
+    unknown = [c for c in columns if c not in COLUMN_NAMES]
     if unknown:
-        raise SchemaError(f"unknown column(s) {', '.join(unknown)}; shard columns are {', '.join(ALL_COLUMNS)}")
+        raise SchemaError(f"unknown column(s) {', '.join(unknown)}; shard columns are {', '.join(COLUMN_NAMES)}")
     return tuple(columns)

@@ -21,10 +21,8 @@ from ltdata.sequence.codec import Codec, codec_for
 from ltdata.sequence.special_tokens import SpecialTokenIds
 from ltdata.sequence.template import PromptTemplate
 from ltdata.records import Example, Role, Trace
+from ltdata.shards.schema import IGNORE_INDEX, TRAINED_ROLES
 from ltdata.splitters.base import Span
-
-IGNORE_INDEX = -100
-TRAINED_ROLES = (Role.THOUGHT, Role.SPLITTER, Role.ANSWER, Role.EOS)
 
 
 @dataclass(frozen=True, slots=True)

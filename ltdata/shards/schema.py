@@ -1,26 +1,33 @@
 """The versioned shard schema: column names, Arrow types and what each column means.
 
 This module is the source of truth; `schemas/shard-v1.json` is its published form for other tools
-(a test keeps the two identical). Readers accept any 1.x shard and refuse other major versions.
+(a test keeps the two identical). Every group of column names and every constant of the format is
+derived or defined here once, so a new column or a changed type reaches every reader and writer.
+`ltdata.shards.reader` accepts any 1.x shard and refuses other major versions.
 """
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 
-from ltdata.errors import SchemaError
+from ltdata.records import Role
 
 SCHEMA_VERSION = "1.0"
 SCHEMA_FILE = Path(__file__).resolve().parents[2] / "schemas" / "shard-v1.json"
+MANIFEST = "manifest.json"                  # a build's index, written last: its shards, counts and settings
+IGNORE_INDEX = -100                         # a label that trains nothing (the value torch's cross-entropy skips)
+TRAINED_ROLES = (Role.THOUGHT, Role.SPLITTER, Role.ANSWER, Role.EOS)   # roles whose tokens carry labels
 
 # (name, arrow type, description); per-token columns all have the sample's length L.
 COLUMNS: list[tuple[str, pa.DataType, str]] = [
     ("record_id", pa.string(), "the input record's id (its `id` field, or <file stem>-<index>)"),
     ("source", pa.string(), "where the record came from: file:line (JSONL) or file[index]"),
     ("input_ids", pa.list_(pa.int32()), "token ids of the laid-out sample"),
-    ("labels", pa.list_(pa.int32()), "training targets, -100 = no loss (prompt, cache and continue tokens)"),
+    ("labels", pa.list_(pa.int32()),
+     f"training targets, {IGNORE_INDEX} = no loss (prompt, cache and continue tokens)"),
     ("position_ids", pa.list_(pa.int32()), "position of each token in the uncompressed sequence: 0..L-1"),
     ("attend_from", pa.list_(pa.int32()),
      "per query i: the first key it may attend to (0, or its thought's first token for see_current cache rows)"),
@@ -35,6 +42,19 @@ COLUMNS: list[tuple[str, pa.DataType, str]] = [
     ("num_thoughts", pa.int32(), "number of thoughts (compressed blocks in lightthinker/anllm mode)"),
     ("truncated", pa.bool_(), "true when the sample was cut at a thought boundary to fit max_length"),
 ]
+COLUMN_NAMES: tuple[str, ...] = tuple(name for name, _, _ in COLUMNS)
+TEXT_COLUMNS: tuple[str, ...] = tuple(name for name, dtype, _ in COLUMNS if pa.types.is_string(dtype))
+TOKEN_COLUMNS: tuple[str, ...] = tuple(name for name, dtype, _ in COLUMNS if pa.types.is_list(dtype))
+SCALAR_COLUMNS: tuple[str, ...] = tuple(n for n in COLUMN_NAMES if n not in TEXT_COLUMNS + TOKEN_COLUMNS)
+# numpy dtype of each per-token column's values, as stored
+TOKEN_DTYPES: dict[str, np.dtype] = {name: np.dtype(dtype.value_type.to_pandas_dtype())
+                                     for name, dtype, _ in COLUMNS if name in TOKEN_COLUMNS}
+# The two interval columns the mask is built from. They hold positions inside the sample, so placing a
+# sample at offset o in a packed row shifts them by o.
+MASK_COLUMNS = ("attend_from", "visible_until")
+# What a trainer feeds the model: ids, targets, positions and the mask; role and thought_index only
+# describe the layout (for views, metrics and checks).
+MODEL_COLUMNS = ("input_ids", "labels", "position_ids", *MASK_COLUMNS)
 
 
 def shard_schema() -> pa.Schema:
@@ -51,15 +71,6 @@ def schema_document() -> dict:
         "mask_rule": "query i may attend key j iff attend_from[i] <= j <= i and i < visible_until[j]",
         "columns": [{"name": n, "type": str(t), "description": d} for n, t, d in COLUMNS],
     }
-
-
-def check_version(version: str | None, *, where: str) -> None:
-    """Refuse shards or manifests whose major schema version this ltdata cannot read."""
-    if version is None:
-        raise SchemaError(f"{where}: no schema version (not an ltdata shard?)")
-    if version.split(".")[0] != SCHEMA_VERSION.split(".")[0]:
-        raise SchemaError(f"{where}: schema version {version} is not readable by this ltdata "
-                          f"(reads {SCHEMA_VERSION.split('.')[0]}.x)")
 
 
 def write_schema_document(path: Path = SCHEMA_FILE) -> None:

@@ -12,12 +12,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from ltdata.errors import SchemaError
-from ltdata.sequence.builder import IGNORE_INDEX, TRAINED_ROLES
-from ltdata.sequence.special_tokens import SpecialTokenIds
 from ltdata.records import Example, Role
-
-TOKEN_COLUMNS = {"input_ids": np.int32, "labels": np.int32, "position_ids": np.int32, "attend_from": np.int32,
-                 "visible_until": np.int32, "role": np.int8, "thought_index": np.int16}
+from ltdata.sequence.special_tokens import SpecialTokenIds
+from ltdata.shards.schema import IGNORE_INDEX, TOKEN_DTYPES, TRAINED_ROLES
 BLOCK_ROLES = (Role.THOUGHT, Role.SPLITTER, Role.CACHE, Role.CONTINUE)
 _P, _A, _T, _S, _O, _C, _E = Role.PROMPT, Role.ANSWER, Role.THOUGHT, Role.SPLITTER, Role.CACHE, Role.CONTINUE, Role.EOS
 # Role order per mode, over runs of equal roles: state -> {role: next state}. "block" = a block just closed.
@@ -107,7 +104,7 @@ def check_example(example: Example, rules: Rules, *, index: int) -> Example:
 
 def _columns(example: Example, fail) -> dict[str, np.ndarray]:
     columns: dict[str, np.ndarray] = {}
-    for name, dtype in TOKEN_COLUMNS.items():
+    for name, dtype in TOKEN_DTYPES.items():
         value = np.asarray(getattr(example, name))
         if value.ndim != 1:
             raise fail(f"must be one-dimensional, got shape {value.shape}", name, "bad_shape")

@@ -5,7 +5,6 @@ whole; the file appears under its final name only once complete (temp name, then
 """
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Iterable
 
@@ -13,8 +12,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.ipc as ipc
 
+from ltdata.atomic import atomic_path
 from ltdata.records import Example
-from ltdata.shards.schema import shard_schema
+from ltdata.shards.schema import TOKEN_COLUMNS, TOKEN_DTYPES, shard_schema
 
 BATCH_ROWS = 64
 
@@ -25,20 +25,16 @@ def examples_to_batch(examples: list[Example], schema: pa.Schema | None = None) 
     lengths = np.fromiter((len(e) for e in examples), dtype=np.int32, count=len(examples))
     offsets = _primitive(np.concatenate([[0], np.cumsum(lengths)]).astype(np.int32), pa.int32())
 
-    def tokens(column: str, dtype, arrow_type: pa.DataType) -> pa.Array:
+    def tokens(column: str) -> pa.Array:
+        dtype = TOKEN_DTYPES[column]
         flat = np.concatenate([getattr(e, column) for e in examples]) if examples else np.zeros(0, dtype)
-        return pa.ListArray.from_arrays(offsets, _primitive(flat.astype(dtype, copy=False), arrow_type))
+        values = _primitive(flat.astype(dtype, copy=False), schema.field(column).type.value_type)
+        return pa.ListArray.from_arrays(offsets, values)
 
     arrays = {
         "record_id": _strings([e.record_id for e in examples]),
         "source": _strings([e.source for e in examples]),
-        "input_ids": tokens("input_ids", np.int32, pa.int32()),
-        "labels": tokens("labels", np.int32, pa.int32()),
-        "position_ids": tokens("position_ids", np.int32, pa.int32()),
-        "attend_from": tokens("attend_from", np.int32, pa.int32()),
-        "visible_until": tokens("visible_until", np.int32, pa.int32()),
-        "role": tokens("role", np.int8, pa.int8()),
-        "thought_index": tokens("thought_index", np.int16, pa.int16()),
+        **{column: tokens(column) for column in TOKEN_COLUMNS},
         "num_tokens": _primitive(lengths, pa.int32()),
         "num_thoughts": _primitive(np.array([e.num_thoughts for e in examples], dtype=np.int32), pa.int32()),
         "truncated": _booleans(np.array([e.truncated for e in examples], dtype=bool)),
@@ -67,21 +63,16 @@ def write_shard(path: Path, examples: Iterable[Example]) -> tuple[int, int]:
     """Write all examples to `path` atomically; return (rows, tokens)."""
     path = Path(path)
     schema = shard_schema()
-    temporary = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     rows = tokens = 0
-    try:
-        with ipc.new_file(str(temporary), schema) as writer:
-            pending: list[Example] = []
-            for example in examples:
-                pending.append(example)
-                if len(pending) == BATCH_ROWS:
-                    writer.write_batch(examples_to_batch(pending, schema))
-                    rows, tokens = rows + len(pending), tokens + sum(map(len, pending))
-                    pending = []
-            if pending:
+    with atomic_path(path) as temporary, ipc.new_file(str(temporary), schema) as writer:
+        pending: list[Example] = []
+        for example in examples:
+            pending.append(example)
+            if len(pending) == BATCH_ROWS:
                 writer.write_batch(examples_to_batch(pending, schema))
                 rows, tokens = rows + len(pending), tokens + sum(map(len, pending))
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
+                pending = []
+        if pending:
+            writer.write_batch(examples_to_batch(pending, schema))
+            rows, tokens = rows + len(pending), tokens + sum(map(len, pending))
     return rows, tokens

@@ -13,13 +13,12 @@ from typing import Any, Callable
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.ipc as ipc
 
 from ltdata.errors import ConfigError, LtdataError
+from ltdata.metrics import record_metrics
 from ltdata.records import Example, Role
-from ltdata.shards.manifest import read_manifest, shard_paths
-from ltdata.shards.schema import check_version
-from ltdata.views.stats import record_metrics
+from ltdata.shards.reader import read_columns, read_manifest, record_batches, shard_paths
+from ltdata.shards.schema import TOKEN_DTYPES
 
 # ANSI SGR codes per role; thoughts alternate between two so that their boundaries show.
 STYLE = {Role.PROMPT: "2", Role.SPLITTER: "1;33", Role.CACHE: "1;33", Role.CONTINUE: "1;33",
@@ -42,34 +41,24 @@ def find_example(directory: str | Path, record_id: str) -> tuple[Example, Any]:
     directory = Path(directory)
     manifest = read_manifest(directory)
     paths = shard_paths(directory)
-    for path in paths:
-        reader = ipc.open_file(pa.memory_map(str(path)))
-        check_version((reader.schema.metadata or {}).get(b"ltdata.schema_version", b"").decode() or None,
-                      where=str(path))
-        for b in range(reader.num_record_batches):
-            batch = reader.get_batch(b)
-            k = pc.index(batch.column("record_id"), record_id).as_py()
-            if k >= 0:
-                tokenizer_dir = directory / manifest["tokenizer"]["path"]
-                if not tokenizer_dir.is_dir():
-                    raise LtdataError(f"{directory}: the build's tokenizer directory {tokenizer_dir} is missing")
-                return _example(batch, k), AutoTokenizer.from_pretrained(str(tokenizer_dir))
-    known = [i for path in paths
-             for i in ipc.open_file(pa.memory_map(str(path))).read_all().column("record_id").to_pylist()]
+    for batch in record_batches(paths):
+        k = pc.index(batch.column("record_id"), record_id).as_py()
+        if k >= 0:
+            tokenizer_dir = directory / manifest["tokenizer"]["path"]
+            if not tokenizer_dir.is_dir():
+                raise LtdataError(f"{directory}: the build's tokenizer directory {tokenizer_dir} is missing")
+            return _example(batch, k), AutoTokenizer.from_pretrained(str(tokenizer_dir))
+    known = [i for path in paths for i in read_columns(path, ["record_id"]).column("record_id").to_pylist()]
     close = difflib.get_close_matches(record_id, known, n=3, cutoff=0.5) or known[:3]
     hint = f"; did you mean {', '.join(map(repr, close))}?" if close else " (the build has no records)"
     raise LtdataError(f"{directory}: no record with id {record_id!r}{hint}")
 
 
 def _example(batch: pa.RecordBatch, k: int) -> Example:
-    def tokens(name: str, dtype: type) -> np.ndarray:
-        return np.array(batch.column(name)[k].values.to_numpy(), dtype=dtype)
-
-    return Example(record_id=batch.column("record_id")[k].as_py(), input_ids=tokens("input_ids", np.int32),
-                   labels=tokens("labels", np.int32), position_ids=tokens("position_ids", np.int32),
-                   attend_from=tokens("attend_from", np.int32), visible_until=tokens("visible_until", np.int32),
-                   role=tokens("role", np.int8), thought_index=tokens("thought_index", np.int16),
-                   source=batch.column("source")[k].as_py(), truncated=batch.column("truncated")[k].as_py())
+    tokens = {name: np.array(batch.column(name)[k].values.to_numpy(), dtype=dtype)
+              for name, dtype in TOKEN_DTYPES.items()}
+    return Example(record_id=batch.column("record_id")[k].as_py(), source=batch.column("source")[k].as_py(),
+                   truncated=batch.column("truncated")[k].as_py(), **tokens)
 
 
 def explain(example: Example, tokenizer: Any, *, color: bool = True, width: int = 100, mask_size: int = 48) -> str:

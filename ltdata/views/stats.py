@@ -9,36 +9,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
 import polars as pl
-import pyarrow as pa
-import pyarrow.ipc as ipc
 
-from ltdata.metrics import dependency, peak_tokens
+from ltdata.metrics import batch_metrics
 from ltdata.records import Role
-from ltdata.shards.manifest import read_manifest, shard_paths
+from ltdata.shards.reader import flat_tokens, read_manifest, record_batches, scan_shards, shard_paths
+from ltdata.shards.schema import SCALAR_COLUMNS
 
-OUTPUT_ROLES = (Role.THOUGHT, Role.ANSWER)
-TOKEN_COLUMNS = ("attend_from", "visible_until", "role", "thought_index", "labels")
 SUMMARY_ROWS = (("tokens per record", "tokens"), ("thoughts per record", "thoughts_per_record"),
                 ("tokens per thought", "tokens_per_thought"))
-
-
-def record_metrics(attend_from: np.ndarray, visible_until: np.ndarray, role: np.ndarray,
-                   labels: np.ndarray) -> tuple[int, int, int, int]:
-    """(peak KV tokens, Dep) under the built mask, then the same two for the record's vanilla baseline.
-
-    Vanilla is what `--mode vanilla` lays out for the same record: its |P| prompt tokens and |O| thought
-    and answer tokens, without splitter, cache or continue tokens, under a causal mask. Every output
-    token is generated and cached, so its peak is |P| + |O| and its Dep |P|·|O| + |O|(|O|+1)/2.
-    """
-    role = np.asarray(role)
-    prompt = int(np.count_nonzero(role == Role.PROMPT))
-    output = int(np.count_nonzero(np.isin(role, OUTPUT_ROLES)))
-    return (peak_tokens(visible_until, role), dependency(attend_from, visible_until, role, labels),
-            prompt + output, prompt * output + output * (output + 1) // 2)
 
 
 @dataclass(slots=True)
@@ -50,42 +32,19 @@ class _TokenTally:
     thought_tokens: np.ndarray   # int64 [thoughts]: thought text tokens (role THOUGHT) per block
 
 
-def _batches(paths: list[Path]) -> Iterator[tuple[np.ndarray, dict[str, np.ndarray]]]:
-    """(offsets, flat token columns) per record batch, zero-copy from the memory-mapped shards."""
-    for path in paths:
-        reader = ipc.open_file(pa.memory_map(str(path)))
-        for b in range(reader.num_record_batches):
-            batch = reader.get_batch(b)
-            offsets = batch.column("role").offsets.to_numpy().astype(np.int64)
-            yield offsets - offsets[0], {name: batch.column(name).flatten().to_numpy() for name in TOKEN_COLUMNS}
-
-
 def _tally(paths: list[Path]) -> _TokenTally:
     metrics: list[np.ndarray] = [np.zeros((0, 4), dtype=np.int64)]
     thought_tokens: list[np.ndarray] = [np.zeros(0, dtype=np.int64)]
     role_tokens = np.zeros(len(Role), dtype=np.int64)
-    for offsets, cols in _batches(paths):
-        rows = [record_metrics(cols["attend_from"][s:e], cols["visible_until"][s:e], cols["role"][s:e],
-                               cols["labels"][s:e])
-                for s, e in zip(offsets[:-1], offsets[1:])]
-        metrics.append(np.array(rows, dtype=np.int64).reshape(-1, 4))
+    for batch in record_batches(paths):
+        offsets, cols = flat_tokens(batch)
+        metrics.append(batch_metrics(offsets, cols))
         role_tokens += np.bincount(cols["role"], minlength=len(Role))
         row_of = np.repeat(np.arange(len(offsets) - 1, dtype=np.int64), np.diff(offsets))
         thought = cols["role"] == Role.THOUGHT
         block = row_of[thought] * 65536 + cols["thought_index"][thought]
         thought_tokens.append(np.unique(block, return_counts=True)[1].astype(np.int64))
     return _TokenTally(np.concatenate(metrics), role_tokens, np.concatenate(thought_tokens))
-
-
-def per_record_metrics(paths: list[Path]) -> np.ndarray:
-    """int64 [records, 4] in shard order: peak, Dep, vanilla peak, vanilla Dep (see `record_metrics`)."""
-    return _tally(paths).metrics
-
-
-def _records(paths: list[Path]) -> pl.LazyFrame:
-    if not paths:
-        return pl.LazyFrame(schema={"num_tokens": pl.Int32, "num_thoughts": pl.Int32, "truncated": pl.Boolean})
-    return pl.scan_ipc([str(p) for p in paths]).select("num_tokens", "num_thoughts", "truncated")
 
 
 def _summary(frame: pl.LazyFrame, column: str) -> dict[str, int | float | None]:
@@ -112,7 +71,7 @@ def build_stats(directory: str | Path) -> dict[str, Any]:
     """Every number `ltdata stats` shows, as plain JSON-able values."""
     manifest = read_manifest(directory)
     paths = shard_paths(directory)
-    records = _records(paths)
+    records = scan_shards(paths, SCALAR_COLUMNS)
     tally = _tally(paths)
     total = int(tally.role_tokens.sum())
     head = records.select(pl.len().alias("records"), pl.col("truncated").sum().alias("truncated")).collect()
@@ -193,7 +152,7 @@ def stats_png(directory: str | Path, path: str | Path) -> None:
     from matplotlib.figure import Figure
 
     paths = shard_paths(directory)
-    records = _records(paths).select("num_tokens", "num_thoughts").collect()
+    records = scan_shards(paths, SCALAR_COLUMNS).select("num_tokens", "num_thoughts").collect()
     tally = _tally(paths)
     figure = Figure(figsize=(11, 8), layout="constrained")
     (a, b), (c, d) = figure.subplots(2, 2)

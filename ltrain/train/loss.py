@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as F
 from torch.utils.checkpoint import checkpoint
 
-IGNORE_INDEX = -100
+from ltdata.shards.schema import IGNORE_INDEX
 
 
 def label_positions(labels: torch.Tensor) -> torch.Tensor:

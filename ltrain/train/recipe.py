@@ -18,6 +18,7 @@ from pathlib import Path
 import torch
 
 from ltdata.errors import ConfigError
+from ltdata.shards.schema import MODEL_COLUMNS
 from ltrain.train.checkpoint import (checkpoints, latest_checkpoint, load_state, read_metadata, resolve_resume,
                                      save_checkpoint, step_dir)
 from ltrain.train.config import TrainConfig
@@ -35,9 +36,7 @@ from ltrain.train.system_prompt import training_system_prompt
 CURVE_KEYS = ("model", "data", "curriculum", "seed", "bucket_by_length", "epochs", "max_steps", "lr",
               "lr_schedule", "warmup_ratio", "warmup_steps", "weight_decay", "adam_beta1", "adam_beta2", "adam_eps",
               "max_grad_norm", "zero_stage", "bf16", "optimizer")
-MODEL_COLUMNS = ("input_ids", "labels", "position_ids", "attend_from", "visible_until")
 SCHEDULES = {"cosine": "cosine", "linear": "linear", "constant": "constant_with_warmup"}
-
 
 
 def special_tokens_cover(checkpoint: dict | None, data: dict) -> bool:

@@ -10,9 +10,9 @@ import pytest
 
 from ltdata.config import BuildConfig
 from ltdata.sequence.prepare import prepare_layout
-from ltdata.metrics import dependency, peak_tokens
+from ltdata.metrics import dependency, peak_tokens, record_metrics
 from ltdata.shards.manifest import write_json_atomic
-from ltdata.views.stats import build_stats, format_stats, record_metrics, stats_png
+from ltdata.views.stats import build_stats, format_stats, stats_png
 
 PROMPT, THOUGHT, SPLITTER, ANSWER, EOS = 1, 2, 3, 6, 7
 
