@@ -13,13 +13,13 @@ from typing import Any, Literal, Mapping
 
 from ltdata.config import BuildConfig
 from ltdata.errors import ConfigError
+from ltdata.shards.schema import SCALAR_COLUMNS, TEXT_COLUMNS
 from ltdata.typed_config import type_problems, unknown_key_problems
 
 Order = Literal["as_is", "shuffle", "sort"]
-# Columns a stage may sort or filter on: scalar shard columns, then per-row figures from the masks.
-STORED_COLUMNS = ("num_tokens", "num_thoughts", "truncated")
+# Columns a stage may sort or filter on: the scalar shard columns, then per-row figures from the masks
+# (both numeric), and the text columns (filtered by regex).
 DERIVED_COLUMNS = ("peak_tokens", "dep", "vanilla_peak_tokens", "vanilla_dep", "compression")
-TEXT_COLUMNS = ("record_id", "source")
 RUNTIME_KEYS = ("workers", "processes", "scheduler", "progress", "resume", "overwrite", "output")
 
 
@@ -125,7 +125,7 @@ def _bind_stage(raw: Any, where: str, defaults: dict) -> tuple[StageSpec | None,
         problems.append(f"{where}.epochs: must be positive, got {stage.epochs}")
     if isinstance(stage.tokens, int) and stage.tokens <= 0:
         problems.append(f"{where}.tokens: must be positive, got {stage.tokens}")
-    numeric = STORED_COLUMNS + DERIVED_COLUMNS
+    numeric = SCALAR_COLUMNS + DERIVED_COLUMNS
     if stage.sort_by not in numeric:
         problems.append(f"{where}.sort_by: must be one of {', '.join(numeric)}; got {stage.sort_by!r}")
     problems += _where_problems(stage.where, f"{where}.where") if isinstance(stage.where, dict) else []
@@ -175,12 +175,12 @@ def _where_problems(where_map: dict[str, Any], where: str) -> list[str]:
         if column in TEXT_COLUMNS:
             if not isinstance(condition, dict) or set(condition) != {"matches"} or not isinstance(condition["matches"], str):
                 problems.append(f"{at}: text columns take {{matches: REGEX}}, got {condition!r}")
-        elif column in STORED_COLUMNS + DERIVED_COLUMNS:
+        elif column in SCALAR_COLUMNS + DERIVED_COLUMNS:
             ok = isinstance(condition, dict) and condition and set(condition) <= {"min", "max"} and all(
                 isinstance(v, (int, float)) and not isinstance(v, bool) for v in condition.values())
             if not ok:
                 problems.append(f"{at}: numeric columns take {{min: X, max: Y}}, got {condition!r}")
         else:
-            known = STORED_COLUMNS + DERIVED_COLUMNS + TEXT_COLUMNS
+            known = SCALAR_COLUMNS + DERIVED_COLUMNS + TEXT_COLUMNS
             problems.append(f"{at}: unknown column; choose from {', '.join(known)}")
     return problems
