@@ -25,7 +25,8 @@ from ltdata.pipeline.stages import Options, SplitterChoice
 from ltdata.pipeline.task import BuildJob, BuildTask, load_part, run_task
 from ltdata.pipeline.tokenizer import commit_tokenizer, stage_files, staging_dir, tokenizer_hash
 from ltdata.readers.memory import MEMORY, is_memory_source, stage_records
-from ltdata.readers.sources import SourceSlice, expand_inputs, first_record, plan_slices, read_slice
+from ltdata.readers.sources import (SourceSlice, expand_inputs, first_record, input_identity, plan_slices,
+                                   read_slice)
 from ltdata.records import Trace
 from ltdata.sequence.codec import LazyTokenizer
 from ltdata.shards.schema import SCHEMA_VERSION
@@ -122,10 +123,7 @@ def _plan_files(inputs: list[str], cfg: BuildConfig) -> _Plan:
         raw = first_record(path, kind) if cfg.format == "auto" else None
         formats[path] = _format_name(cfg, raw, path, empty=cfg.format == "auto" and raw is None)
     pieces = plan_slices(inputs, cfg.shard_size)
-    identity = []
-    for path, _ in expand_inputs(inputs):
-        stat = Path(path).stat()
-        identity.append([path, stat.st_size, stat.st_mtime_ns])
+    identity = input_identity(list(formats))
     return _Plan(tasks=[BuildTask(index=i, piece=p, format_name=formats[p.path]) for i, p in enumerate(pieces)],
                  inputs=[{"path": p, "format": f} for p, f in formats.items()], names=inputs, identity=identity)
 
