@@ -21,6 +21,7 @@ import yaml
 from experiments.mini_table1.settings import Settings
 from experiments.mini_table1.task import make_splits
 from experiments.mini_table1.tokenizer import train_tokenizer
+from ltdata.atomic import atomic_write_text
 
 # name -> (mode, splitter, splitter options): the four builds, and the model each fine-tunes.
 BUILDS = {
@@ -224,6 +225,4 @@ def checkpoint(run_dir: Path) -> Path:
 
 
 def _write_jsonl(path: Path, records: list[dict]) -> None:
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
-    tmp.replace(path)
+    atomic_write_text(path, "".join(json.dumps(r) + "\n" for r in records))

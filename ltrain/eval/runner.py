@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from ltdata.atomic import atomic_write_text
 from ltdata.errors import ConfigError
 from ltrain.eval.adjudication import Adjudications
 from ltrain.eval.config import EvalConfig
@@ -61,9 +62,7 @@ def prepare_out(config: EvalConfig, template: str, system_prompt: str | None) ->
     elif out.exists() and any(p.name != ADJUDICATIONS_FILE for p in out.iterdir()):
         raise ConfigError(f"--out {out}: not empty and not an eval output (no {RUN_FILE})")
     out.mkdir(parents=True, exist_ok=True)
-    tmp = run_file.with_suffix(".tmp")
-    tmp.write_text(json.dumps(info, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    tmp.replace(run_file)
+    atomic_write_text(run_file, json.dumps(info, indent=2, ensure_ascii=False) + "\n")
     return info
 
 
