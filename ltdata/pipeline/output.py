@@ -7,11 +7,11 @@ Both writers of shards share this, so their manifests and rejects files are the 
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ltdata.atomic import atomic_write_text
 from ltdata.config import BuildConfig
 from ltdata.errors import ConfigError
 from ltdata.sequence.prepare import PreparedLayout
@@ -19,8 +19,9 @@ from ltdata.sequence.special_tokens import added_token_names, describe
 from ltdata.pipeline.stages import Rejects, TaskResult
 from ltdata.pipeline.task import PARTS_DIR
 from ltdata.pipeline.tokenizer import TOKENIZER_DIR
-from ltdata.shards.manifest import MANIFEST, read_manifest, write_json_atomic
-from ltdata.shards.schema import SCHEMA_VERSION
+from ltdata.shards.manifest import write_json_atomic
+from ltdata.shards.reader import read_manifest
+from ltdata.shards.schema import MANIFEST, SCHEMA_VERSION
 
 if TYPE_CHECKING:
     from ltdata.pipeline.saved import SavedTokenizer
@@ -106,9 +107,7 @@ def finish(output: Path, results: list[TaskResult], manifest_data: dict) -> None
     """Rejects (if any), then the manifest last; working files go."""
     rejects = [line for r in results for line in r.rejects.lines]
     if rejects:
-        temporary = output / f".{REJECTS}.tmp-{os.getpid()}"
-        temporary.write_text("".join(json.dumps(x, ensure_ascii=False) + "\n" for x in rejects), encoding="utf-8")
-        os.replace(temporary, output / REJECTS)
+        atomic_write_text(output / REJECTS, "".join(json.dumps(x, ensure_ascii=False) + "\n" for x in rejects))
     write_json_atomic(output / MANIFEST, manifest_data)
     clean_working_files(output)
 

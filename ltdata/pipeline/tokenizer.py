@@ -10,6 +10,7 @@ import importlib.util
 import shutil
 from pathlib import Path
 
+from ltdata.atomic import publish
 from ltdata.errors import ConfigError
 
 TOKENIZER_DIR = "tokenizer"
@@ -61,8 +62,7 @@ def stage_files(saved: Path, directory: Path) -> Path:
 def commit_tokenizer(staged: Path, directory: Path) -> Path:
     """Move the staged tokenizer to DIR/tokenizer."""
     final = directory / TOKENIZER_DIR
-    shutil.rmtree(final, ignore_errors=True)
-    staged.rename(final)
+    publish(staged, final)
     return final
 
 

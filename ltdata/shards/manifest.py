@@ -1,8 +1,7 @@
 """manifest.json: what a build wrote and how, written last and atomically.
 
 It holds no timestamps or host names, so an interrupted-then-resumed build writes the same bytes
-as an uninterrupted one. Reading it (with the schema version check) is `ltdata.shards.reader`'s job;
-the name and `read_manifest` are importable from here too, where the build pipeline looks for them.
+as an uninterrupted one. Reading it (with the schema version check) is `ltdata.shards.reader`'s job.
 """
 from __future__ import annotations
 
@@ -11,10 +10,6 @@ from pathlib import Path
 from typing import Any
 
 from ltdata.atomic import atomic_write_text
-from ltdata.shards.reader import read_manifest
-from ltdata.shards.schema import MANIFEST
-
-__all__ = ["MANIFEST", "read_manifest", "write_json_atomic"]
 
 
 def write_json_atomic(path: Path, data: Any) -> None:

@@ -19,7 +19,7 @@ import numpy as np
 
 from ltdata.curriculum.build import PLAN_FILE, load_curriculum
 from ltdata.errors import ConfigError, SchemaError
-from ltdata.shards.manifest import read_manifest
+from ltdata.shards.reader import read_manifest
 from ltrain.train.data import DataInfo, read_data_info
 
 if TYPE_CHECKING:

@@ -16,7 +16,7 @@ import numpy as np
 import torch
 
 from ltdata.errors import ConfigError, LtdataError
-from ltdata.shards.manifest import read_manifest
+from ltdata.shards.reader import read_manifest
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ltdata.shards.manifest import read_manifest
+from ltdata.shards.reader import read_manifest
 from ltrain.train.config import TrainConfig
 from ltrain.train.model import count_parameters, meta_model, model_config
 
