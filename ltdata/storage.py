@@ -35,7 +35,7 @@ _USERINFO = re.compile(r"://[^/@\s]+@")
 
 def is_url(path: str) -> bool:
     """Whether `path` names a protocol (`s3://...`, `file://...`) rather than a plain local path."""
-    return "://" in path or "::" in path
+    return "://" in path
 
 
 def is_remote(url: str) -> bool:
@@ -48,7 +48,7 @@ def resolve(url: str, storage_options: Mapping[str, Any] | None = None) -> tuple
     try:
         return fsspec.core.url_to_fs(url, **dict(storage_options or {}))
     except ImportError as exc:
-        raise ConfigError(f"{shown(url)}: {exc} (pip install 'ltdata[cloud]')") from None
+        raise ConfigError(f"{shown(url)}: {exc} (s3:// and gs:// come with pip install 'ltdata[cloud]')") from None
     except ValueError as exc:
         raise ConfigError(f"{shown(url)}: {_first_line(exc)}") from None
 

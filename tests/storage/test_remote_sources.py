@@ -35,8 +35,19 @@ def test_slices_read_from_s3_equal_the_local_files(s3, name):
     local_records = [raw for piece in local_slices for raw in read_slice(piece)]
     remote_records = [raw for piece in remote_slices for raw in read_slice(piece, storage_options=s3.options)]
     assert [raw.value for raw in remote_records] == [raw.value for raw in local_records]
-    assert [dataclasses.replace(raw.origin, file=local) for raw in remote_records] == [raw.origin for raw in local_records]
+    origins = [dataclasses.replace(raw.origin, file=local) for raw in remote_records]
+    assert origins == [raw.origin for raw in local_records]
     assert {raw.origin.file for raw in remote_records} == {url}
+
+
+def test_file_urls_read_like_the_paths_they_name(s3):
+    url = f"file://{s3.local}/sample/*.jsonl"
+    found = expand_inputs([url])
+    names = ["bespoke_sky-t1.jsonl", "r1_messages.jsonl"]
+    assert found == [(f"file://{s3.local}/sample/{name}", "jsonl") for name in names]
+    records = [raw.value for piece in plan_slices([url], 3) for raw in read_slice(piece)]
+    local = [raw.value for piece in plan_slices([str(s3.local / "sample" / "*.jsonl")], 3) for raw in read_slice(piece)]
+    assert records == local
 
 
 def test_the_first_record_of_a_url(s3):

@@ -100,7 +100,8 @@ def test_https_is_read_only_and_user_info_is_never_shown():
     check_writable("s3://b/out")
     assert shown("https://user:pa55@h/a.jsonl") == "https://h/a.jsonl"
     error = storage_error("https://user:pa55@h/a.jsonl", ConnectionRefusedError("https://user:pa55@h refused"))
-    assert str(error) == "https://h/a.jsonl: cannot reach the storage endpoint (ConnectionRefusedError: https://h refused)"
+    assert str(error) == ("https://h/a.jsonl: cannot reach the storage endpoint "
+                          "(ConnectionRefusedError: https://h refused)")
 
 
 def test_errors_that_are_not_about_storage_are_left_alone():
