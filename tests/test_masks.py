@@ -42,15 +42,6 @@ WORKED_SEE_CURRENT = """
 1 1 . . . 1 1 1 . . 1 1 1 1
 """
 VISIBLE_UNTIL = [14, 14, 7, 7, 7, 14, 14, 14, 12, 12, 14, 14, 14, 14]
-
-
-@pytest.fixture(autouse=True, scope="module")
-def one_torch_thread():
-    """One thread beats two cores shared with other jobs for these small tensors (no barrier waits)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 SEE_CURRENT_FROM = [0, 0, 0, 0, 0, 2, 2, 0, 0, 0, 8, 8, 0, 0]
 
 

@@ -9,7 +9,6 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.ipc as ipc
 import pytest
-import torch
 
 from ltdata.cli.main import main
 from ltdata.config import BuildConfig
@@ -17,15 +16,6 @@ from ltdata.pipeline.build import SAMPLE_DATA, build
 from ltdata.records import Role
 
 MARCO = SAMPLE_DATA / "marco-o1_cot.json"
-
-
-@pytest.fixture(autouse=True, scope="module")
-def one_torch_thread():
-    """One thread beats two cores shared with other jobs for these small tensors (no barrier waits)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 def make_build(output: Path, tokenizer: str, **options) -> Path:

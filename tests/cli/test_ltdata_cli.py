@@ -9,7 +9,6 @@ import yaml
 
 from ltdata.cli.main import main
 from ltdata.pipeline.build import SAMPLE_DATA
-from ltdata.shards.schema import SCHEMA_FILE, schema_document, shard_schema
 
 REPO = Path(__file__).resolve().parents[2]
 TEST_DATA = REPO / "tests" / "data"
@@ -167,17 +166,6 @@ def test_stats_compares_builds_not_curricula(built, tmp_path, capsys):
     assert code == 2
     assert err.strip() == (f"ltdata: error: stats: {tmp_path} is a curriculum; several directories are compared "
                            "only as builds (give a curriculum alone)")
-
-
-def test_published_schema_matches_the_code(built):
-    assert json.loads(SCHEMA_FILE.read_text()) == schema_document()
-    import pyarrow as pa
-    import pyarrow.ipc as ipc
-
-    shard = next(built.glob("*.arrow"))
-    with pa.memory_map(str(shard)) as source:
-        schema = ipc.open_file(source).schema
-    assert schema.equals(shard_schema(), check_metadata=True)
 
 
 def test_default_build_uses_the_bundled_sample_data(tmp_path, capsys, monkeypatch):

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import time
 
-import pytest
 import torch
 from transformers import AutoTokenizer, Qwen2Config, Qwen2ForCausalLM
 
@@ -27,15 +26,6 @@ class TimedGenerator(Generator):
         out = super().generate(prompts)
         self.walls.append(time.perf_counter() - started)
         return out
-
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny models gain nothing from threads, and on shared 2-core machines extra threads thrash."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 def test_batched_item_times_sum_to_the_wall_time(eval_data, tmp_path, byte_tokenizer_path):

@@ -4,7 +4,6 @@ from __future__ import annotations
 import json
 
 import pytest
-import torch
 
 from generate_support import BESPOKE, TRACES, Built
 from ltdata.config import BuildConfig
@@ -31,12 +30,3 @@ def builds(byte_tokenizer_path, tmp_path_factory) -> dict[str, Built]:
                       format="bespoke", workers=1, processes=False, progress=False, max_length=None))
     out["bespoke"] = Built(root / "bespoke")
     return out
-
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny models gain nothing from threads, and on shared 2-core machines extra threads thrash (20x)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)

@@ -19,15 +19,6 @@ from ltdata.pipeline.build import SAMPLE_DATA, build
 MARCO = SAMPLE_DATA / "marco-o1_cot.json"
 
 
-@pytest.fixture(autouse=True, scope="package")
-def one_torch_thread():
-    """Tiny models run faster on one thread than on two cores shared with other jobs (no barrier waits)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 def build_marco(output: Path, tokenizer: str, **options) -> Path:
     build(BuildConfig(input=[str(MARCO)], output=str(output), tokenizer=tokenizer, workers=1, processes=False,
                       progress=False, splitter="sentence", max_length=320, overlong="truncate", shard_size=4,

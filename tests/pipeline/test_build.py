@@ -23,7 +23,7 @@ from ltdata.readers.formats import resolve_format
 from ltdata.readers.sources import SourceSlice, expand_inputs, read_slice, count_records
 from ltdata.records import Role
 
-TEST_DATA = Path(__file__).resolve().parent / "data"
+TEST_DATA = Path(__file__).resolve().parents[1] / "data"
 BESPOKE = SAMPLE_DATA / "bespoke_sky-t1.jsonl"
 
 
@@ -154,7 +154,7 @@ def test_overlong_records_are_dropped_and_counted(tmp_path):
     assert max(r["num_tokens"] for r in rows) <= 3000
 
 
-PLUGINS = Path(__file__).resolve().parent / "plugins"
+PLUGINS = Path(__file__).resolve().parents[1] / "plugins"
 
 
 @pytest.mark.slow

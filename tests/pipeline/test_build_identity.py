@@ -26,8 +26,8 @@ PINNED = {
     "llama": "7707aa6448876ea1807c303abdabcac00656ff8fc0dd41e477c12bce96fd2282",
 }
 INPUTS = ["bespoke_sky-t1.jsonl", "marco-o1_cot.json", "r1_messages.jsonl"]
-PLUGINS = Path(__file__).resolve().parent / "plugins"
-REPO = Path(__file__).resolve().parents[1]
+PLUGINS = Path(__file__).resolve().parents[1] / "plugins"
+REPO = Path(__file__).resolve().parents[2]
 
 
 def shards_hash(directory: Path) -> str:
