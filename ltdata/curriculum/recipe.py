@@ -20,7 +20,7 @@ Order = Literal["as_is", "shuffle", "sort"]
 # Columns a stage may sort or filter on: the scalar shard columns, then per-row figures from the masks
 # (both numeric), and the text columns (filtered by regex).
 DERIVED_COLUMNS = ("peak_tokens", "dep", "vanilla_peak_tokens", "vanilla_dep", "compression")
-RUNTIME_KEYS = ("workers", "processes", "scheduler", "progress", "resume", "overwrite", "output")
+RUNTIME_KEYS = ("workers", "processes", "scheduler", "progress", "resume", "overwrite", "output", "storage_options")
 
 
 @dataclass
