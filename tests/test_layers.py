@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 LAYERS: list[tuple[str, ...]] = [
     ("ltdata", "ltdata.errors", "ltdata.config", "ltdata.typed_config", "ltdata.records", "ltdata.atomic",
-     "ltdata.plugins", "ltdata.shards.schema", "ltdata.storage"),
+     "ltdata.plugins", "ltdata.shards.schema", "ltdata.storage", "ltdata.cache"),
     ("ltdata.readers", "ltdata.splitters", "ltdata.sequence", "ltdata.shards", "ltdata.masks", "ltdata.metrics",
      "ltdata.sample_data"),
     ("ltdata.pipeline", "ltdata.loading", "ltdata.views", "ltdata.verify", "ltdata.curriculum"),

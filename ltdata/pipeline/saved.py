@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
+from ltdata.cache import cache_root
 from ltdata.config import BuildConfig
 from ltdata.sequence import codec, prepare, special_tokens, template
 from ltdata.sequence.builder import LayoutSettings
@@ -75,10 +76,7 @@ def saved_tokenizer(cfg: BuildConfig, scratch: Path) -> SavedTokenizer:
 
 
 def store_root() -> Path:
-    if os.environ.get("LTDATA_CACHE"):
-        return Path(os.environ["LTDATA_CACHE"]) / "tokenizers"
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "ltdata" / "tokenizers"
+    return cache_root() / "tokenizers"
 
 
 def store_key(cfg: BuildConfig) -> str | None:
