@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Mapping
 
 import numpy as np
 
@@ -17,8 +18,10 @@ from ltdata.loading.shards import Batch, open_shard
 from ltdata.records import Example, Role
 from ltdata.sequence.special_tokens import SpecialTokenIds
 from ltdata.shards.reader import read_manifest, shard_paths
+from ltdata.shards.remote import local_build
 from ltdata.shards.schema import COLUMN_NAMES, TOKEN_COLUMNS
 from ltdata.shards.validate import ExampleError, Rules, check_example
+from ltdata.storage import shown
 
 TEXT_ROLES = frozenset(int(r) for r in (Role.PROMPT, Role.THOUGHT, Role.ANSWER))
 ANSWER = int(Role.ANSWER)
@@ -42,7 +45,7 @@ class MaskRules:
 
 @dataclass(frozen=True, slots=True)
 class VerifyReport:
-    directory: Path
+    directory: str              # as given (a URL is read from its local copy)
     shards: int
     rows: int
     tokens: int
@@ -54,20 +57,21 @@ class VerifyReport:
                 f"{self.shards} shard(s), mode {self.mode}; lengths, roles, labels, positions, masks and text check out")
 
 
-def verify_build(directory: str | Path) -> VerifyReport:
+def verify_build(directory: str | Path, *, storage_options: Mapping[str, Any] | None = None,
+                 progress: bool = False) -> VerifyReport:
     """Check every row; raise `SchemaError` naming shard, row and record id at the first violation."""
     from transformers import AutoTokenizer
 
-    directory = Path(directory)
-    manifest = read_manifest(directory)
-    tokenizer_dir = directory / manifest.get("tokenizer", {}).get("path", "tokenizer")
+    local = local_build(directory, storage_options, progress=progress)
+    manifest = read_manifest(local)
+    tokenizer_dir = local / manifest.get("tokenizer", {}).get("path", "tokenizer")
     if not tokenizer_dir.is_dir():
-        raise SchemaError(f"{directory}: the build's tokenizer directory {tokenizer_dir} is missing")
+        raise SchemaError(f"{shown(str(directory))}: the build's tokenizer directory {tokenizer_dir} is missing")
     tokenizer = AutoTokenizer.from_pretrained(str(tokenizer_dir))
     mask_rules = MaskRules.from_manifest(manifest)
     rules = Rules(ids=SpecialTokenIds.from_manifest(manifest["special_tokens"]), mode=mask_rules.mode,
                   vocab_size=len(tokenizer))
-    paths = shard_paths(directory)
+    paths = shard_paths(local)
     rows = tokens = thoughts = 0
     for path in paths:
         first_row = 0
@@ -80,7 +84,7 @@ def verify_build(directory: str | Path) -> VerifyReport:
             _check_text(batch, tokenizer, path, first_row)
             first_row += batch.rows
         rows += first_row
-    return VerifyReport(directory=directory, shards=len(paths), rows=rows, tokens=tokens, thoughts=thoughts,
+    return VerifyReport(directory=shown(str(directory)), shards=len(paths), rows=rows, tokens=tokens, thoughts=thoughts,
                         mode=mask_rules.mode)
 
 

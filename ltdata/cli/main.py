@@ -7,14 +7,26 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
 from ltdata.cli.exits import CONFIG_ERROR, run_command
 from ltdata.cli.flags import add_config_flags, given_config
 from ltdata.config import BuildConfig
 from ltdata.errors import ConfigError
-from ltdata.typed_config import load_yaml_mapping
+from ltdata.storage import is_url
+from ltdata.typed_config import TypedConfig, load_yaml_mapping, option
+
+
+@dataclass
+class ReadConfig(TypedConfig):
+    """How stats, inspect and verify reach a build at a URL (parsed like build's flag of the same name)."""
+
+    storage_options: dict[str, Any] = option({}, "options for the fsspec filesystem of a build at a URL (s3://, "
+                                                 "gs://, hf://, https://), e.g. endpoint_url=http://minio:9000 or "
+                                                 "anon=true (repeatable KEY=VALUE); such a build is read from a "
+                                                 "local copy in ltdata's cache", flag="--storage-option")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -30,23 +42,27 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument("recipes", nargs="+", metavar="FILE")
 
     inspect = commands.add_parser("inspect", help="show one sample coloured by role, with its mask")
-    inspect.add_argument("directory")
+    inspect.add_argument("directory", help="an `ltdata build` output directory or URL")
     inspect.add_argument("--record", required=True, help="record id")
     inspect.add_argument("--png", metavar="FILE", help="also write the full mask as a PNG")
     inspect.add_argument("--no-color", action="store_true", help="plain text, no ANSI colours")
     inspect.add_argument("--mask-size", type=int, default=48, help="mask drawing size in characters")
+    add_config_flags(inspect, ReadConfig)
 
     stats = commands.add_parser("stats", help="tokens, thoughts and compression estimates of a build; "
                                               "several builds side by side")
     stats.add_argument("directories", nargs="+", metavar="DIR",
-                       help="a build or a built curriculum; two or more builds are compared, one column each")
+                       help="a build (a directory or URL) or a built curriculum; two or more builds are "
+                            "compared, one column each")
     stats.add_argument("--png", metavar="FILE", help="also write histograms as a PNG (several builds: their "
                                                      "thought lengths overlaid)")
+    add_config_flags(stats, ReadConfig)
 
     commands.add_parser("plugins", help="list the available formats and splitters")
 
     verify = commands.add_parser("verify", help="re-check every row of a build: lengths, labels, roles, masks, text")
-    verify.add_argument("directory", help="an `ltdata build` output directory")
+    verify.add_argument("directory", help="an `ltdata build` output directory or URL")
+    add_config_flags(verify, ReadConfig)
     return parser
 
 
@@ -99,6 +115,11 @@ def _build_curriculum(path: str, recipe: dict, options: dict) -> int:
     return 0
 
 
+def _reading(args: argparse.Namespace) -> dict[str, Any]:
+    """How to reach builds at URLs: the --storage-option flags, and a download bar on stderr."""
+    return {"storage_options": given_config(args, ReadConfig).get("storage_options", {}), "progress": True}
+
+
 def _reasons(rejected: dict[str, int]) -> str:
     return " (" + ", ".join(f"{k}: {v}" for k, v in rejected.items()) + ")" if rejected else ""
 
@@ -119,7 +140,7 @@ def _validate(args: argparse.Namespace) -> int:
 def _inspect(args: argparse.Namespace) -> int:
     from ltdata.views.explain import explain, find_example, mask_png
 
-    example, tokenizer = find_example(args.directory, args.record)
+    example, tokenizer = find_example(args.directory, args.record, **_reading(args))
     print(explain(example, tokenizer, color=not args.no_color and sys.stdout.isatty(), mask_size=args.mask_size))
     if args.png:
         mask_png(example, args.png)
@@ -130,7 +151,7 @@ def _inspect(args: argparse.Namespace) -> int:
 def _stats(args: argparse.Namespace) -> int:
     from ltdata.views.stats import build_stats, format_stats, stats_png
 
-    curricula = [d for d in args.directories if (Path(d) / "curriculum.json").exists()]
+    curricula = [d for d in args.directories if not is_url(d) and (Path(d) / "curriculum.json").exists()]
     if len(args.directories) > 1:
         if curricula:
             raise ConfigError(f"stats: {curricula[0]} is a curriculum; several directories are compared only "
@@ -139,9 +160,10 @@ def _stats(args: argparse.Namespace) -> int:
     directory = args.directories[0]
     if curricula:
         return _curriculum_stats(directory, args.png)
-    print(format_stats(build_stats(directory)))
+    reading = _reading(args)
+    print(format_stats(build_stats(directory, **reading)))
     if args.png:
-        stats_png(directory, args.png)
+        stats_png(directory, args.png, storage_options=reading["storage_options"])
         print(f"ltdata: wrote {args.png}")
     return 0
 
@@ -149,9 +171,10 @@ def _stats(args: argparse.Namespace) -> int:
 def _compare(args: argparse.Namespace) -> int:
     from ltdata.views.compare import compare_builds, comparison_png, format_comparison
 
-    print(format_comparison(compare_builds(args.directories)))
+    reading = _reading(args)
+    print(format_comparison(compare_builds(args.directories, **reading)))
     if args.png:
-        comparison_png(args.directories, args.png)
+        comparison_png(args.directories, args.png, storage_options=reading["storage_options"])
         print(f"ltdata: wrote {args.png}")
     return 0
 
@@ -180,7 +203,7 @@ def _plugins(args: argparse.Namespace) -> int:
 def _verify(args: argparse.Namespace) -> int:
     from ltdata.verify import verify_build
 
-    print(verify_build(args.directory).summary())
+    print(verify_build(args.directory, **_reading(args)).summary())
     return 0
 
 

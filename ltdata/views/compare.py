@@ -7,7 +7,7 @@ masks cut peak KV and Dep against vanilla. Each column is `build_stats` of one b
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 import numpy as np
 
@@ -59,9 +59,10 @@ def column_names(directories: list[str | Path]) -> list[str]:
     return [name if names.count(name) == 1 else str(d) for name, d in zip(names, directories)]
 
 
-def compare_builds(directories: list[str | Path]) -> list[dict[str, Any]]:
+def compare_builds(directories: list[str | Path], *, storage_options: Mapping[str, Any] | None = None,
+                   progress: bool = False) -> list[dict[str, Any]]:
     """`build_stats` of each build, in the order given."""
-    return [build_stats(d) for d in directories]
+    return [build_stats(d, storage_options=storage_options, progress=progress) for d in directories]
 
 
 def format_comparison(stats: list[dict[str, Any]]) -> str:
@@ -75,11 +76,12 @@ def format_comparison(stats: list[dict[str, Any]]) -> str:
     ])
 
 
-def comparison_png(directories: list[str | Path], path: str | Path) -> None:
+def comparison_png(directories: list[str | Path], path: str | Path, *,
+                   storage_options: Mapping[str, Any] | None = None) -> None:
     """The tokens-per-thought histograms of the builds overlaid (log-spaced bins, share of each build's thoughts)."""
     from matplotlib.figure import Figure
 
-    lengths = [thought_lengths(d) for d in directories]
+    lengths = [thought_lengths(d, storage_options=storage_options) for d in directories]
     low = min((int(v.min()) for v in lengths if len(v)), default=1)
     top = max((int(v.max()) for v in lengths if len(v)), default=1)
     bins = np.unique(np.geomspace(max(low, 1), top + 1, 40).round().astype(int))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import difflib
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 import numpy as np
 import pyarrow as pa
@@ -18,6 +18,8 @@ from ltdata.errors import ConfigError, LtdataError
 from ltdata.metrics import record_metrics
 from ltdata.records import Example, Role
 from ltdata.shards.reader import read_columns, read_manifest, record_batches, shard_paths
+from ltdata.shards.remote import local_build
+from ltdata.storage import shown
 from ltdata.shards.schema import TOKEN_DTYPES
 
 # ANSI SGR codes per role; thoughts alternate between two so that their boundaries show.
@@ -34,17 +36,18 @@ ROLE_COLORS = {Role.PAD: "white", Role.PROMPT: "0.6", Role.THOUGHT: "tab:blue", 
 _CONTROLS = {c: chr(0x2400 + c) for c in range(32) if c not in (9, 10)} | {9: "    ", 127: "␡"}
 
 
-def find_example(directory: str | Path, record_id: str) -> tuple[Example, Any]:
+def find_example(directory: str | Path, record_id: str, *, storage_options: Mapping[str, Any] | None = None,
+                 progress: bool = False) -> tuple[Example, Any]:
     """The sample with this record id (the first, if repeated) and the build's tokenizer."""
     from transformers import AutoTokenizer
 
-    directory = Path(directory)
-    manifest = read_manifest(directory)
-    paths = shard_paths(directory)
+    local, directory = local_build(directory, storage_options, progress=progress), shown(str(directory))
+    manifest = read_manifest(local)
+    paths = shard_paths(local)
     for batch in record_batches(paths):
         k = pc.index(batch.column("record_id"), record_id).as_py()
         if k >= 0:
-            tokenizer_dir = directory / manifest["tokenizer"]["path"]
+            tokenizer_dir = local / manifest["tokenizer"]["path"]
             if not tokenizer_dir.is_dir():
                 raise LtdataError(f"{directory}: the build's tokenizer directory {tokenizer_dir} is missing")
             return _example(batch, k), AutoTokenizer.from_pretrained(str(tokenizer_dir))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 import numpy as np
 import polars as pl
@@ -17,7 +17,9 @@ import polars as pl
 from ltdata.metrics import batch_metrics
 from ltdata.records import Role
 from ltdata.shards.reader import flat_tokens, read_manifest, record_batches, scan_shards, shard_paths
+from ltdata.shards.remote import local_build
 from ltdata.shards.schema import SCALAR_COLUMNS
+from ltdata.storage import shown
 
 SUMMARY_ROWS = (("tokens per record", "tokens"), ("thoughts per record", "thoughts_per_record"),
                 ("tokens per thought", "tokens_per_thought"))
@@ -67,17 +69,19 @@ def _compression(metrics: np.ndarray) -> dict[str, dict[str, float | None]]:
     return out
 
 
-def build_stats(directory: str | Path) -> dict[str, Any]:
-    """Every number `ltdata stats` shows, as plain JSON-able values."""
-    manifest = read_manifest(directory)
-    paths = shard_paths(directory)
+def build_stats(directory: str | Path, *, storage_options: Mapping[str, Any] | None = None,
+                progress: bool = False) -> dict[str, Any]:
+    """Every number `ltdata stats` shows, as plain JSON-able values (a URL is read from its local copy)."""
+    local = local_build(directory, storage_options, progress=progress)
+    manifest = read_manifest(local)
+    paths = shard_paths(local)
     records = scan_shards(paths, SCALAR_COLUMNS)
     tally = _tally(paths)
     total = int(tally.role_tokens.sum())
     head = records.select(pl.len().alias("records"), pl.col("truncated").sum().alias("truncated")).collect()
     mode = manifest.get("mode")
     return {
-        "directory": str(directory),
+        "directory": shown(str(directory)),
         "mode": mode,
         "cache_tokens": 0 if mode == "vanilla" else manifest.get("cache_tokens"),   # vanilla inserts none
         "config": manifest.get("config", {}),
@@ -142,16 +146,16 @@ def _cache_phrase(cache_tokens: int | None) -> str:
     return f"{cache_tokens} cache token{'s' if cache_tokens != 1 else ''} per thought"
 
 
-def thought_lengths(directory: str | Path) -> np.ndarray:
+def thought_lengths(directory: str | Path, *, storage_options: Mapping[str, Any] | None = None) -> np.ndarray:
     """int64 [thoughts]: the text tokens (role THOUGHT) of every thought of a build, in shard order."""
-    return _tally(shard_paths(directory)).thought_tokens
+    return _tally(shard_paths(local_build(directory, storage_options))).thought_tokens
 
 
-def stats_png(directory: str | Path, path: str | Path) -> None:
+def stats_png(directory: str | Path, path: str | Path, *, storage_options: Mapping[str, Any] | None = None) -> None:
     """Histograms of tokens per record, thoughts per record and tokens per thought; peak compressed vs vanilla."""
     from matplotlib.figure import Figure
 
-    paths = shard_paths(directory)
+    paths = shard_paths(local_build(directory, storage_options))
     records = scan_shards(paths, SCALAR_COLUMNS).select("num_tokens", "num_thoughts").collect()
     tally = _tally(paths)
     figure = Figure(figsize=(11, 8), layout="constrained")
@@ -167,5 +171,5 @@ def stats_png(directory: str | Path, path: str | Path) -> None:
     d.plot([0, top], [0, top], color="grey", linewidth=1, label="no compression")
     d.set(title="peak KV tokens per record", xlabel="vanilla (causal, no cache tokens)", ylabel="compressed")
     d.legend(loc="upper left")
-    figure.suptitle(str(directory))
+    figure.suptitle(shown(str(directory)))
     figure.savefig(path, dpi=100)
