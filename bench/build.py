@@ -196,17 +196,17 @@ def profile_task(corpus: Corpus, records: int) -> list[Figure]:
     """One build task as a worker runs it (tokenizer loaded), its CPU timed by stage; and its rate."""
     from ltdata.config import BuildConfig
     from ltdata.pipeline import task as worker
+    from ltdata.pipeline.destination import Destination
     from ltdata.pipeline.saved import saved_tokenizer
     from ltdata.pipeline.stages import Options, SplitterChoice
     from ltdata.readers.sources import plan_slices
     from ltdata.sequence.codec import load_rust_codec
 
-    out = corpus.path.parent / "profile"
-    (out / ".parts").mkdir(parents=True, exist_ok=True)
-    saved = saved_tokenizer(BuildConfig(max_length=None), scratch=out / "tokenizer")
-    job = worker.BuildJob(key="profile", output=str(out), tokenizer_dir=str(saved.directory),
-                          splitter=SplitterChoice("thought"), fields=Options(), layout=saved.settings,
-                          on_error="raise", specials=saved.specials)
+    out = Destination.of(str(corpus.path.parent / "profile"))
+    saved = saved_tokenizer(BuildConfig(max_length=None), scratch=corpus.path.parent / "profile-tokenizer")
+    out.put_tree(saved.directory, "tokenizer")          # where a worker finds the build's tokenizer
+    job = worker.BuildJob(key="profile", output=out.absolute(), splitter=SplitterChoice("thought"),
+                          fields=Options(), layout=saved.settings, on_error="raise", specials=saved.specials)
     tasks = [worker.BuildTask(index=i, piece=piece, format_name="bespoke")
              for i, piece in enumerate(plan_slices([str(corpus.path)], records)[:3])]
     with Stopwatch() as load:
@@ -241,7 +241,8 @@ def _run_timed(clock: StageClock, worker, task, job) -> None:
     saved = {name: getattr(worker, name) for name in ("read_slice", "write_shard", "_format")}
     spans = stages.thought_spans
     methods = {"lay_out_many": layouter.lay_out_many, "encode": layouter.codec.encode, "decode": layouter.codec.decode}
-    worker.read_slice = lambda piece: clock.iterate("reading and parsing JSON", saved["read_slice"](piece))
+    worker.read_slice = lambda piece, **options: clock.iterate("reading and parsing JSON",
+                                                           saved["read_slice"](piece, **options))
     stages.thought_spans = clock.wrap("splitting into thoughts (and checking the spans)", spans)
     worker.write_shard = clock.wrap("Arrow writing, chunking", saved["write_shard"])
     worker._format = lambda *args: TimedFormat()

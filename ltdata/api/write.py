@@ -11,6 +11,7 @@ import copy
 import hashlib
 import json
 import os
+import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import replace
 from itertools import chain, count, islice
@@ -23,12 +24,12 @@ from ltdata.sequence.builder import Layouter
 from ltdata.sequence.prepare import PreparedLayout, prepare_layout
 from ltdata.sequence.special_tokens import SpecialTokenIds
 from ltdata.pipeline.build import BuildResult
+from ltdata.pipeline.destination import Destination
 from ltdata.pipeline.output import PLAN_FILE, finish, manifest, prepare_output
 from ltdata.pipeline.prepared import prepared
 from ltdata.pipeline.stages import Rejects, TaskResult
-from ltdata.pipeline.tokenizer import commit_tokenizer, load_tokenizer, stage_tokenizer, tokenizer_hash
+from ltdata.pipeline.tokenizer import TOKENIZER_DIR, load_tokenizer, tokenizer_hash
 from ltdata.records import Example
-from ltdata.shards.manifest import write_json_atomic
 from ltdata.shards.schema import SCHEMA_VERSION
 from ltdata.shards.validate import ExampleError, Rules, check_example
 from ltdata.shards.writer import write_shard
@@ -49,13 +50,14 @@ def write_shards(examples: Iterable[Example], output: str | os.PathLike, config:
     cfg = (config or BuildConfig()).replace(output=os.fspath(output), **overrides)
     if cfg.resume:
         raise ConfigError("resume: write_shards writes from an iterable and cannot resume; use overwrite=True")
-    out = Path(cfg.output)
+    out = Destination.of(cfg.output, cfg.storage_options)
     prepare_output(out, cfg)
     source, loaded, layout = _tokenizer(tokenizer, cfg, special_tokens)
-    staged = stage_tokenizer(loaded, out)
-    tok_hash = tokenizer_hash(staged)
-    write_json_atomic(out / PLAN_FILE, {"fingerprint": "write_shards"})     # marks the directory as ours
-    commit_tokenizer(staged, out)
+    with tempfile.TemporaryDirectory(prefix="ltdata-tokenizer-") as scratch:
+        loaded.save_pretrained(scratch)
+        tok_hash = tokenizer_hash(Path(scratch))
+        out.write_json(PLAN_FILE, {"fingerprint": "write_shards"})     # marks the directory as ours
+        out.put_tree(Path(scratch), TOKENIZER_DIR)
 
     rules = Rules(ids=layout.settings.ids, mode=layout.settings.mode, vocab_size=len(loaded),
                   max_length=cfg.max_length)
@@ -66,7 +68,7 @@ def write_shards(examples: Iterable[Example], output: str | os.PathLike, config:
     data = manifest(cfg, [{"path": EXAMPLES, "format": "examples"}], [EXAMPLES], results, fingerprint=fingerprint,
                     tokenizer_source=source, tok_hash=tok_hash, prepared=layout)
     finish(out, results, data)
-    return BuildResult(output=out, manifest=data)
+    return BuildResult(output=out.shown_as, manifest=data)
 
 
 def _tokenizer(tokenizer: Any, cfg: BuildConfig,
@@ -109,7 +111,8 @@ def _explicit_ids(tokenizer, cfg: BuildConfig, special_tokens: Mapping[str, Any]
     return PreparedLayout(layouter=Layouter(tokenizer, settings), family=scratch.family, added_tokens=[])
 
 
-def _write(examples: Iterable[Example], out: Path, cfg: BuildConfig, rules: Rules) -> tuple[list[TaskResult], str]:
+def _write(examples: Iterable[Example], out: Destination, cfg: BuildConfig,
+           rules: Rules) -> tuple[list[TaskResult], str]:
     """Shard k holds the valid examples among inputs k*S .. (k+1)*S-1, as a build's task k would."""
     rejects = Rejects(on_error=cfg.on_error)
     results = [TaskResult(index=-1, rejects=rejects)]      # the rejects of every shard, listed once
@@ -122,12 +125,13 @@ def _write(examples: Iterable[Example], out: Path, cfg: BuildConfig, rules: Rule
             break
         result = TaskResult(index=index)
         name = f"shard-{index:05d}.arrow"
-        result.rows, result.tokens = write_shard(out / name, _valid(chain([first], chunk), rules, result, rejects))
-        if result.rows:
-            result.shard = name
-            digest.update((out / name).read_bytes())
-        else:
-            (out / name).unlink(missing_ok=True)
+        with out.staged(name) as shard:
+            result.rows, result.tokens = write_shard(shard, _valid(chain([first], chunk), rules, result, rejects))
+            if result.rows:
+                digest.update(shard.read_bytes())
+            else:
+                shard.unlink()
+        result.shard = name if result.rows else None
         results.append(result)
     return results, digest.hexdigest()
 

@@ -9,21 +9,22 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ltdata.config import BuildConfig
 from ltdata.errors import ConfigError
+from ltdata.pipeline.destination import Destination
 from ltdata.pipeline.executor import dask_client, run_tasks
 from ltdata.pipeline.output import (PLAN_FILE, REJECTS, SOURCES_DIR, check_plan, clean_working_files, finish,
                                     manifest, prepare_output)
 from ltdata.pipeline.saved import saved_tokenizer
 from ltdata.pipeline.stages import Options, SplitterChoice
 from ltdata.pipeline.task import BuildJob, BuildTask, load_part, run_task
-from ltdata.pipeline.tokenizer import commit_tokenizer, stage_files, staging_dir, tokenizer_hash
+from ltdata.pipeline.tokenizer import TOKENIZER_DIR, tokenizer_hash
 from ltdata.readers.memory import MEMORY, is_memory_source, stage_records
 from ltdata.readers.sources import (SourceSlice, expand_inputs, first_record, input_identity, plan_slices,
                                    read_slice)
@@ -39,7 +40,7 @@ __all__ = ["PLAN_FILE", "REJECTS", "SAMPLE_DATA", "BuildResult", "build"]
 
 @dataclass(frozen=True, slots=True)
 class BuildResult:
-    output: Path
+    output: Path | str          # a local directory, or the URL the build wrote to
     manifest: dict[str, Any]
 
 
@@ -65,35 +66,34 @@ def build(source: Any = None, output: str | os.PathLike | None = None, config: B
         source, config = None, source
     memory = source is not None and is_memory_source(source)
     cfg = _configure(config, None if memory else source, output, overrides)
-    out = Path(cfg.output)
+    out = Destination.of(cfg.output, cfg.storage_options)
     prepare_output(out, cfg)
 
     plan = _plan_memory(source, out, cfg) if memory else _plan_files(cfg.input or [str(SAMPLE_DATA)], cfg)
     # the cluster starts first: its worker processes start while the driver prepares the tokenizer
     with dask_client(workers=cfg.workers, processes=cfg.processes, scheduler=cfg.scheduler,
-                     preload=WORKER_PRELOAD, tasks=len(plan.tasks)) as client:
-        return _run(cfg, out, plan, client)
+                     preload=WORKER_PRELOAD, tasks=len(plan.tasks)) as client, \
+            tempfile.TemporaryDirectory(prefix="ltdata-tokenizer-") as scratch:
+        return _run(cfg, out, plan, client, Path(scratch))
 
 
-def _run(cfg: BuildConfig, out: Path, plan: _Plan, client) -> BuildResult:
+def _run(cfg: BuildConfig, out: Destination, plan: _Plan, client, scratch: Path) -> BuildResult:
     """Prepare the layout, check the plan against a previous run, run the missing tasks, finish."""
-    saved = saved_tokenizer(cfg, scratch=staging_dir(out))
+    saved = saved_tokenizer(cfg, scratch=scratch / TOKENIZER_DIR)
     # a bad plugin fails here, once; the tokenizer loads only for a splitter that uses it
     splitter = SplitterChoice.from_config(cfg)
     splitter.make(LazyTokenizer(saved.directory))
-    staged = stage_files(saved.directory, out)
-    tok_hash = tokenizer_hash(staged)
+    tok_hash = tokenizer_hash(saved.directory)
     fingerprint = _fingerprint(cfg, plan.identity, tok_hash)
     finished = check_plan(out, cfg, fingerprint)
     if finished is not None:
-        shutil.rmtree(staged)
         clean_working_files(out)
-        return BuildResult(output=out, manifest=finished)
-    tokenizer_dir = commit_tokenizer(staged, out)
+        return BuildResult(output=out.shown_as, manifest=finished)
+    out.put_tree(saved.directory, TOKENIZER_DIR)     # before any task: workers load it from here
 
-    job = BuildJob(key=fingerprint, output=str(out.resolve()), tokenizer_dir=str(tokenizer_dir.resolve()),
-                   splitter=splitter, fields=Options.of(cfg.fields), layout=saved.settings, on_error=cfg.on_error,
-                   specials=saved.specials if saved.rust else None)
+    job = BuildJob(key=fingerprint, output=out.absolute(), splitter=splitter, fields=Options.of(cfg.fields),
+                   layout=saved.settings, on_error=cfg.on_error, specials=saved.specials if saved.rust else None,
+                   storage_options=Options.of(cfg.storage_options))
     results = {t.index: r for t in plan.tasks if (r := load_part(out, t.index)) is not None}
     todo = [t for t in plan.tasks if t.index not in results]
     for result in run_tasks(client, run_task, todo, progress=cfg.progress, description="ltdata build", job=job):
@@ -102,7 +102,7 @@ def _run(cfg: BuildConfig, out: Path, plan: _Plan, client) -> BuildResult:
     data = manifest(cfg, plan.inputs, plan.names, ordered, fingerprint=fingerprint, tokenizer_source=cfg.tokenizer,
                     tok_hash=tok_hash, prepared=saved)
     finish(out, ordered, data)
-    return BuildResult(output=out, manifest=data)
+    return BuildResult(output=out.shown_as, manifest=data)
 
 
 def _configure(config: BuildConfig | None, paths: Any, output: str | os.PathLike | None,
@@ -118,25 +118,32 @@ def _configure(config: BuildConfig | None, paths: Any, output: str | os.PathLike
 
 def _plan_files(inputs: list[str], cfg: BuildConfig) -> _Plan:
     """One task per slice of `shard_size` records; the format is chosen once per file."""
+    options = cfg.storage_options
     formats: dict[str, str] = {}
-    for path, kind in expand_inputs(inputs):
-        raw = first_record(path, kind) if cfg.format == "auto" else None
+    for path, kind in expand_inputs(inputs, storage_options=options):
+        raw = first_record(path, kind, storage_options=options) if cfg.format == "auto" else None
         formats[path] = _format_name(cfg, raw, path, empty=cfg.format == "auto" and raw is None)
-    pieces = plan_slices(inputs, cfg.shard_size)
-    identity = input_identity(list(formats))
+    pieces = plan_slices(inputs, cfg.shard_size, storage_options=options)
+    identity = input_identity(list(formats), storage_options=options)
     return _Plan(tasks=[BuildTask(index=i, piece=p, format_name=formats[p.path]) for i, p in enumerate(pieces)],
                  inputs=[{"path": p, "format": f} for p, f in formats.items()], names=inputs, identity=identity)
 
 
-def _plan_memory(source: Any, output: Path, cfg: BuildConfig) -> _Plan:
-    """Stage the records in slices of `shard_size` under the output; one task per slice."""
+def _plan_memory(source: Any, output: Destination, cfg: BuildConfig) -> _Plan:
+    """Stage the records in slices of `shard_size` under the output, where every worker finds them; one task per slice."""
     from ltdata.readers.formats.trace import TRACE_FORMAT, check_trace_options
 
-    directory = output / SOURCES_DIR
-    shutil.rmtree(directory, ignore_errors=True)
-    slices, digest = stage_records(source, directory, cfg.shard_size)
+    output.remove(SOURCES_DIR)
+    if output.remote:
+        with tempfile.TemporaryDirectory(prefix="ltdata-sources-") as scratch:
+            slices, digest = stage_records(source, Path(scratch), cfg.shard_size)
+            output.put_tree(Path(scratch), SOURCES_DIR)
+        slices = [(output.absolute().join(f"{SOURCES_DIR}/{Path(path).name}"), start, stop)
+                  for path, start, stop in slices]
+    else:
+        slices, digest = stage_records(source, output.local_path / SOURCES_DIR, cfg.shard_size)
     pieces = [SourceSlice(path=path, kind="memory", start=start, stop=stop) for path, start, stop in slices]
-    raw = next(read_slice(pieces[0]), None) if pieces else None
+    raw = next(read_slice(pieces[0], storage_options=cfg.storage_options), None) if pieces else None
     if raw is not None and raw.error is None and isinstance(raw.value, Trace):
         check_trace_options(cfg.format, cfg.fields)
         shown, task_format = "trace", TRACE_FORMAT

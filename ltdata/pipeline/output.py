@@ -7,20 +7,18 @@ Both writers of shards share this, so their manifests and rejects files are the 
 from __future__ import annotations
 
 import json
-import shutil
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ltdata.atomic import atomic_write_text
+from ltdata.atomic import remove
 from ltdata.config import BuildConfig
 from ltdata.errors import ConfigError
 from ltdata.sequence.prepare import PreparedLayout
 from ltdata.sequence.special_tokens import added_token_names, describe
+from ltdata.pipeline.destination import Destination
 from ltdata.pipeline.stages import Rejects, TaskResult
 from ltdata.pipeline.task import PARTS_DIR
 from ltdata.pipeline.tokenizer import TOKENIZER_DIR
-from ltdata.shards.manifest import write_json_atomic
-from ltdata.shards.reader import read_manifest
+from ltdata.shards.reader import check_version
 from ltdata.shards.schema import MANIFEST, SCHEMA_VERSION
 
 if TYPE_CHECKING:
@@ -31,39 +29,41 @@ REJECTS = "rejects.jsonl"
 SOURCES_DIR = ".sources"    # in-memory records staged for the workers; removed when the build finishes
 
 
-def prepare_output(output: Path, cfg: BuildConfig) -> None:
-    exists = output.exists() and any(output.iterdir())
+def prepare_output(output: Destination, cfg: BuildConfig) -> None:
+    exists = not output.is_empty()
+    marked = exists and (output.exists(MANIFEST) or output.exists(PLAN_FILE))
+    where = output.shown_as
     if exists and cfg.overwrite:
-        if not ((output / MANIFEST).exists() or (output / PLAN_FILE).exists()):
-            raise ConfigError(f"overwrite: {output} is not empty and does not look like an ltdata output "
+        if not marked:
+            raise ConfigError(f"overwrite: {where} is not empty and does not look like an ltdata output "
                               f"(no {MANIFEST}); remove it yourself if it should go")
-        shutil.rmtree(output)
+        output.remove_all()
     elif exists and not cfg.resume:
-        raise ConfigError(f"output: {output} is not empty; use --resume to finish an interrupted build "
+        raise ConfigError(f"output: {where} is not empty; use --resume to finish an interrupted build "
                           f"or --overwrite to replace it")
-    elif cfg.resume and exists and not (output / PLAN_FILE).exists() and not (output / MANIFEST).exists():
-        raise ConfigError(f"resume: {output} holds no interrupted ltdata build")
-    output.mkdir(parents=True, exist_ok=True)
-    (output / PARTS_DIR).mkdir(exist_ok=True)
-    for stale in output.glob(".*.tmp-*"):
-        stale.unlink()
+    elif cfg.resume and exists and not marked:
+        raise ConfigError(f"resume: {where} holds no interrupted ltdata build")
+    if not output.remote:
+        output.local_path.mkdir(parents=True, exist_ok=True)
+        for stale in output.local_path.glob(".*.tmp-*"):
+            remove(stale)
 
 
-def check_plan(output: Path, cfg: BuildConfig, fingerprint: str) -> dict | None:
+def check_plan(output: Destination, cfg: BuildConfig, fingerprint: str) -> dict | None:
     """A resumed build must be the same plan; returns the manifest when that plan already finished."""
     if cfg.resume:
-        if (output / MANIFEST).exists():
-            previous = read_manifest(output)
+        if output.exists(MANIFEST):
+            previous = json.loads(output.read_text(MANIFEST))
+            check_version(previous.get("schema_version"), where=output.join(MANIFEST))
             if previous.get("fingerprint") == fingerprint:
                 return previous
             recorded = previous.get("fingerprint")
         else:
-            plan_path = output / PLAN_FILE
-            recorded = json.loads(plan_path.read_text(encoding="utf-8"))["fingerprint"] if plan_path.exists() else None
+            recorded = json.loads(output.read_text(PLAN_FILE))["fingerprint"] if output.exists(PLAN_FILE) else None
         if recorded is not None and recorded != fingerprint:
-            raise ConfigError(f"resume: the inputs, settings or tokenizer differ from the build in {output}; "
+            raise ConfigError(f"resume: the inputs, settings or tokenizer differ from the build in {output.shown_as}; "
                               f"resume with the same ones, or use --overwrite")
-    write_json_atomic(output / PLAN_FILE, {"fingerprint": fingerprint})
+    output.write_json(PLAN_FILE, {"fingerprint": fingerprint})
     return None
 
 
@@ -103,16 +103,15 @@ def manifest(cfg: BuildConfig, inputs: list[dict[str, str]], input_names: list[s
     }
 
 
-def finish(output: Path, results: list[TaskResult], manifest_data: dict) -> None:
-    """Rejects (if any), then the manifest last; working files go."""
+def finish(output: Destination, results: list[TaskResult], manifest_data: dict) -> None:
+    """Rejects (if any), then the manifest last: its appearance commits the build; working files go."""
     rejects = [line for r in results for line in r.rejects.lines]
     if rejects:
-        atomic_write_text(output / REJECTS, "".join(json.dumps(x, ensure_ascii=False) + "\n" for x in rejects))
-    write_json_atomic(output / MANIFEST, manifest_data)
+        output.write_text(REJECTS, "".join(json.dumps(x, ensure_ascii=False) + "\n" for x in rejects))
+    output.write_json(MANIFEST, manifest_data)
     clean_working_files(output)
 
 
-def clean_working_files(output: Path) -> None:
-    shutil.rmtree(output / PARTS_DIR, ignore_errors=True)
-    shutil.rmtree(output / SOURCES_DIR, ignore_errors=True)
-    (output / PLAN_FILE).unlink(missing_ok=True)
+def clean_working_files(output: Destination) -> None:
+    for name in (PARTS_DIR, SOURCES_DIR, PLAN_FILE):
+        output.remove(name)

@@ -10,16 +10,19 @@ resumed build knows not to redo it.
 from __future__ import annotations
 
 import json
+import tempfile
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from ltdata.atomic import atomic_path
+from ltdata.pipeline.destination import Destination
+from ltdata.pipeline.tokenizer import TOKENIZER_DIR
 from ltdata.pipeline.stages import Options, Rejects, SplitterChoice, TaskResult, lay_out, split_records
 from ltdata.readers.sources import SourceSlice, read_slice
 from ltdata.sequence.builder import Layouter, LayoutSettings
 from ltdata.sequence.codec import LazyTokenizer, SpecialIds, load_rust_codec
-from ltdata.shards.manifest import write_json_atomic
 from ltdata.shards.writer import write_shard
 
 PARTS_DIR = ".parts"
@@ -30,13 +33,13 @@ class BuildJob:
     """What every task of one build shares (small, picklable and hashable: workers cache on it)."""
 
     key: str
-    output: str
-    tokenizer_dir: str
+    output: Destination
     splitter: SplitterChoice
     fields: Options
     layout: LayoutSettings
     on_error: str
     specials: SpecialIds | None = None     # None: load the tokenizer with transformers
+    storage_options: Options = Options()   # for URL inputs; travels with the task, never written down
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,13 +55,25 @@ class BuildTask:
 
 @lru_cache(maxsize=4)
 def _worker_state(job: BuildJob) -> tuple[Any, Layouter]:
+    directory = _tokenizer_here(job)
     if job.specials is not None:
-        codec, tokenizer = load_rust_codec(job.tokenizer_dir, job.specials), LazyTokenizer(job.tokenizer_dir)
+        codec, tokenizer = load_rust_codec(directory, job.specials), LazyTokenizer(directory)
     else:
         from transformers import AutoTokenizer
 
-        codec = tokenizer = AutoTokenizer.from_pretrained(job.tokenizer_dir)
+        codec = tokenizer = AutoTokenizer.from_pretrained(directory)
     return job.splitter.make(tokenizer), Layouter(codec, job.layout)
+
+
+def _tokenizer_here(job: BuildJob) -> str:
+    """The build's saved tokenizer on this machine: the output's copy, fetched once per machine from a store."""
+    if not job.output.remote:
+        return job.output.join(TOKENIZER_DIR)
+    local = Path(tempfile.gettempdir()) / f"ltdata-tokenizer-{job.key.removeprefix('sha256:')[:32]}"
+    if not local.is_dir():
+        with atomic_path(local) as temporary:
+            job.output.get_tree(TOKENIZER_DIR, temporary)
+    return str(local)
 
 
 @lru_cache(maxsize=16)
@@ -72,25 +87,27 @@ def run_task(task: BuildTask, job: BuildJob) -> TaskResult:
     """Build one shard; raise the first RecordError under on_error=raise."""
     splitter, layouter = _worker_state(job)
     result = TaskResult(index=task.index, rejects=Rejects(on_error=job.on_error))
-    pairs = split_records(read_slice(task.piece), _format(task.format_name, job.fields), splitter,
-                          job.splitter.name, result.rejects, result)
-    output = Path(job.output)
-    shard_path = output / task.shard_name
-    result.rows, result.tokens = write_shard(shard_path, lay_out(pairs, layouter, result.rejects, result))
-    if result.rows:
-        result.shard = task.shard_name
-    else:
-        shard_path.unlink(missing_ok=True)
-    write_json_atomic(output / PARTS_DIR / f"{task.index:05d}.json", result.to_json())
+    records = read_slice(task.piece, storage_options=job.storage_options.to_dict())
+    pairs = split_records(records, _format(task.format_name, job.fields), splitter, job.splitter.name,
+                          result.rejects, result)
+    with job.output.staged(task.shard_name) as shard:
+        result.rows, result.tokens = write_shard(shard, lay_out(pairs, layouter, result.rejects, result))
+        if not result.rows:
+            shard.unlink()
+    result.shard = task.shard_name if result.rows else None
+    job.output.write_json(_part(task.index), result.to_json())
     return result
 
 
-def load_part(output: Path, index: int) -> TaskResult | None:
+def load_part(output: Destination, index: int) -> TaskResult | None:
     """A finished task's result, if its part file (and shard) are there."""
-    path = output / PARTS_DIR / f"{index:05d}.json"
-    if not path.exists():
+    if not output.exists(_part(index)):
         return None
-    result = TaskResult.from_json(json.loads(path.read_text(encoding="utf-8")))
-    if result.shard and not (output / result.shard).exists():
+    result = TaskResult.from_json(json.loads(output.read_text(_part(index))))
+    if result.shard and not output.exists(result.shard):
         return None
     return result
+
+
+def _part(index: int) -> str:
+    return f"{PARTS_DIR}/{index:05d}.json"

@@ -1,16 +1,14 @@
-"""Load the build's tokenizer, add the layout's tokens, and save it beside the shards.
+"""The build's tokenizer: loading it by name, and the hash that pins a build to it.
 
-Workers load the saved copy, never the original, so every shard uses the same ids, and the
-tokenizer a trainer loads from `DIR/tokenizer` is exactly the one the data was built with.
+Workers load the saved copy under `DIR/tokenizer`, never the original, so every shard uses the same
+ids, and the tokenizer a trainer loads from there is exactly the one the data was built with.
 """
 from __future__ import annotations
 
 import hashlib
 import importlib.util
-import shutil
 from pathlib import Path
 
-from ltdata.atomic import publish
 from ltdata.errors import ConfigError
 
 TOKENIZER_DIR = "tokenizer"
@@ -35,35 +33,6 @@ def load_tokenizer(name_or_path: str | None):
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ConfigError(f"tokenizer: cannot load {source!r}: {first} (a local directory with tokenizer "
                           f"files, or a hub id reachable from here; HF_HUB_OFFLINE=1 means local only)") from None
-
-
-def staging_dir(directory: Path) -> Path:
-    """DIR/.tokenizer.tmp: where the tokenizer waits, hashed and checked, before it replaces anything."""
-    return directory / f".{TOKENIZER_DIR}.tmp"
-
-
-def stage_tokenizer(tokenizer, directory: Path) -> Path:
-    """save_pretrained into the staging directory."""
-    staged = staging_dir(directory)
-    shutil.rmtree(staged, ignore_errors=True)
-    tokenizer.save_pretrained(str(staged))
-    return staged
-
-
-def stage_files(saved: Path, directory: Path) -> Path:
-    """A copy of an already saved tokenizer in the staging directory (nothing to do if it was saved there)."""
-    staged = staging_dir(directory)
-    if Path(saved).resolve() != staged.resolve():
-        shutil.rmtree(staged, ignore_errors=True)
-        shutil.copytree(saved, staged)
-    return staged
-
-
-def commit_tokenizer(staged: Path, directory: Path) -> Path:
-    """Move the staged tokenizer to DIR/tokenizer."""
-    final = directory / TOKENIZER_DIR
-    publish(staged, final)
-    return final
 
 
 def tokenizer_hash(directory: Path) -> str:

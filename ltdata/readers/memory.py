@@ -20,6 +20,7 @@ from ltdata.atomic import atomic_write_bytes
 from ltdata.errors import ConfigError, Origin, RecordError
 from ltdata.readers.base import RawRecord
 from ltdata.records import Trace
+from ltdata.storage import open_file
 
 MEMORY = "<memory>"
 SLICE_SUFFIX = ".records.pkl"
@@ -90,9 +91,11 @@ def _pickle_slice(records: list[Any], start: int) -> bytes:
         raise
 
 
-def read_memory(path: str, start: int, stop: int) -> Iterator[RawRecord]:
-    """Records `start`..`stop` of a staged slice file, each with its `<memory>[i]` origin."""
-    with open(path, "rb") as f:
+def read_memory(path: str, start: int, stop: int,
+                storage_options: Mapping[str, Any] | None = None) -> Iterator[RawRecord]:
+    """Records `start`..`stop` of a staged slice file (local, or beside a build on a store), each with its
+    `<memory>[i]` origin."""
+    with open_file(path, "rb", storage_options) as f:
         staged = pickle.load(f)
     first = staged["start"]
     for index in range(max(start, first), min(stop, first + len(staged["records"]))):
@@ -106,6 +109,6 @@ def read_memory(path: str, start: int, stop: int) -> Iterator[RawRecord]:
                 reason="wrong_type"))
 
 
-def count_memory(path: str) -> int:
-    with open(path, "rb") as f:
+def count_memory(path: str, storage_options: Mapping[str, Any] | None = None) -> int:
+    with open_file(path, "rb", storage_options) as f:
         return len(pickle.load(f)["records"])

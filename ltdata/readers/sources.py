@@ -148,7 +148,7 @@ def count_records(path: str, kind: SourceKind, *, storage_options: Options = Non
             with _parquet_file(path, storage_options) as pf:
                 return pf.metadata.num_rows
         if kind == "memory":
-            return count_memory(path)
+            return count_memory(path, storage_options)
         return len(_load_dataset(path, storage_options))
 
 
@@ -319,7 +319,7 @@ def _read_datasets(piece: SourceSlice, storage_options: Options) -> Iterator[Raw
 
 
 def _read_memory(piece: SourceSlice, storage_options: Options) -> Iterator[RawRecord]:
-    return read_memory(piece.path, piece.start, piece.stop)
+    return read_memory(piece.path, piece.start, piece.stop, storage_options)
 
 
 _READERS = {"jsonl": _read_jsonl, "json": _read_json, "parquet": _read_parquet, "datasets": _read_datasets,
