@@ -98,7 +98,8 @@ def _build_curriculum(path: str, recipe: dict, options: dict) -> int:
     extra = sorted(set(recipe) - {"curriculum"})
     if extra:
         raise ConfigError(f"{path}: a curriculum recipe holds only the 'curriculum' key, also found: {', '.join(extra)}")
-    runtime = {k: options.pop(k) for k in ("workers", "processes", "scheduler", "progress") if k in options}
+    runtime = {k: options.pop(k) for k in ("workers", "processes", "scheduler", "progress", "storage_options")
+               if k in options}
     overwrite, _ = options.pop("overwrite", False), options.pop("resume", None)
     section = dict(recipe["curriculum"] or {})
     if "output" in options:

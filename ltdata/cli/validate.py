@@ -6,6 +6,7 @@ from pathlib import Path
 from ltdata.config import BuildConfig
 from ltdata.curriculum.recipe import Curriculum, is_curriculum
 from ltdata.errors import ConfigError, LtdataError
+from ltdata.storage import is_url
 from ltdata.typed_config import load_yaml_mapping
 
 TOKENIZER_SPLITTERS = ("tokens", "balanced")
@@ -39,7 +40,7 @@ def _curriculum_problems(path: str | Path, values: dict) -> list[str]:
         for j, source in enumerate(stage.sources):
             where = f"curriculum.stages[{i}].sources[{j}]"
             if source.shards is not None:
-                if not (Path(source.shards) / "manifest.json").exists():
+                if not is_url(source.shards) and not (Path(source.shards) / "manifest.json").exists():
                     problems.append(f"{where}.shards: no finished ltdata build in {source.shards}")
                 continue
             cfg = curriculum.build_config(source)

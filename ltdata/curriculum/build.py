@@ -3,7 +3,9 @@
 Output layout: `builds/<key>/` one ltdata build per distinct set of build settings (the key hashes
 them, so two stages asking for the same data share it and a re-run reuses finished builds),
 `stages/NN-<name>.arrow` the order of each stage (source, row, num_tokens), and `curriculum.json`,
-written last, which names the sources, counts and the tokenizer that covers every build.
+written last, which names the sources, counts and the tokenizer that covers every build. A `shards:`
+source at a URL is read from its local copy in ltdata's cache, and the plan names it by its URL, so
+the curriculum stays valid wherever it is loaded (the copy is fetched again where it is missing).
 """
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ import shutil
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Mapping
 
 import numpy as np
 import pyarrow as pa
@@ -27,7 +29,9 @@ from ltdata.curriculum.recipe import Curriculum, SourceSpec
 from ltdata.errors import ConfigError, SchemaError
 from ltdata.shards.manifest import write_json_atomic
 from ltdata.shards.reader import read_manifest, read_table
+from ltdata.shards.remote import local_build
 from ltdata.shards.schema import MANIFEST
+from ltdata.storage import is_url, shown
 
 PLAN_FILE = "curriculum.json"
 PLAN_VERSION = 1
@@ -46,21 +50,28 @@ class CurriculumPlan:
 
 
 def build_curriculum(curriculum: Curriculum, *, workers: int | None = None, processes: bool = True,
-                     scheduler: str | None = None, progress: bool = True) -> CurriculumPlan:
-    """Build (or reuse) every source's shards, plan each stage, and write the plan last."""
+                     scheduler: str | None = None, progress: bool = True,
+                     storage_options: Mapping[str, Any] | None = None) -> CurriculumPlan:
+    """Build (or reuse) every source's shards, plan each stage, and write the plan last.
+
+    `storage_options` reach the fsspec filesystems of URL inputs and of `shards:` URLs.
+    """
     output = Path(curriculum.output)
     if output.exists() and any(output.iterdir()) and not ((output / PLAN_FILE).exists() or (output / "builds").exists()):
         raise ConfigError(f"curriculum.output: {output} is not empty and holds no curriculum; choose another")
-    runtime = {"workers": workers, "processes": processes, "scheduler": scheduler, "progress": progress}
+    runtime = {"workers": workers, "processes": processes, "scheduler": scheduler, "progress": progress,
+               "storage_options": dict(storage_options or {})}
     directories: dict[int, list[str]] = {}
+    urls: dict[str, str] = {}               # local copy -> the URL of a `shards:` source
     for i, stage in enumerate(curriculum.stages):
-        directories[i] = [_source_directory(curriculum, source, output, runtime) for source in stage.sources]
+        directories[i] = [_source_directory(curriculum, source, output, runtime, urls) for source in stage.sources]
     stages = [_plan(curriculum, i, directories[i]) for i in range(len(curriculum.stages))]
     tokenizer = _covering_tokenizer(sorted({d for ds in directories.values() for d in ds}))
     (output / "stages").mkdir(parents=True, exist_ok=True)
     files = [_write_stage(output, i, plan) for i, plan in enumerate(stages)]
-    summary = {"version": PLAN_VERSION, "seed": curriculum.seed, "tokenizer": _relative(tokenizer, output),
-               "stages": [_stage_summary(curriculum, i, plan, f, output) for i, (plan, f) in enumerate(zip(stages, files))]}
+    named = lambda path: _named(path, output, urls)   # noqa: E731
+    summary = {"version": PLAN_VERSION, "seed": curriculum.seed, "tokenizer": named(tokenizer),
+               "stages": [_stage_summary(curriculum, i, plan, f, named) for i, (plan, f) in enumerate(zip(stages, files))]}
     write_json_atomic(output / PLAN_FILE, summary)
     return CurriculumPlan(output, stages, tokenizer, summary)
 
@@ -77,10 +88,28 @@ def load_curriculum(directory: str | Path) -> CurriculumPlan:
     stages = []
     for stage in summary["stages"]:
         table = read_table(directory / stage["file"])
-        sources = tuple(str(directory / s["directory"]) for s in stage["sources"])
+        sources = tuple(str(_located(directory, s["directory"])) for s in stage["sources"])
         stages.append(StagePlan(stage["name"], sources, table["source"].to_numpy(), table["row"].to_numpy(),
                                 table["num_tokens"].to_numpy()))
-    return CurriculumPlan(directory, stages, directory / summary["tokenizer"], summary)
+    tokenizer = summary["tokenizer"]
+    if is_url(tokenizer):                   # <build URL>/tokenizer
+        build_url, _, name = tokenizer.rpartition("/")
+        return CurriculumPlan(directory, stages, local_build(build_url) / name, summary)
+    return CurriculumPlan(directory, stages, directory / tokenizer, summary)
+
+
+def _located(directory: Path, name: str) -> Path:
+    """A source of the plan as a local path: relative to the curriculum, or a build's URL (its local copy)."""
+    return local_build(name) if is_url(name) else directory / name
+
+
+def _named(path: str | Path, output: Path, urls: dict[str, str]) -> str:
+    """How the plan names a local path: by the URL of the build it was copied from, else relative to `output`."""
+    for local, url in urls.items():
+        if Path(path).is_relative_to(local):
+            inside = Path(path).relative_to(local).as_posix()
+            return url if inside == "." else f"{url}/{inside}"
+    return _relative(Path(path), output)
 
 
 def build_key(cfg: BuildConfig) -> str:
@@ -89,10 +118,14 @@ def build_key(cfg: BuildConfig) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()[:12]
 
 
-def _source_directory(curriculum: Curriculum, source: SourceSpec, output: Path, runtime: dict) -> str:
+def _source_directory(curriculum: Curriculum, source: SourceSpec, output: Path, runtime: dict,
+                      urls: dict[str, str]) -> str:
     if source.shards is not None:
-        read_manifest(source.shards)
-        return str(Path(source.shards))
+        local = local_build(source.shards, runtime["storage_options"], progress=runtime["progress"])
+        read_manifest(local)
+        if is_url(source.shards):
+            urls[str(local)] = shown(source.shards).rstrip("/")
+        return str(local)
     from ltdata.pipeline.build import build
 
     cfg = curriculum.build_config(source, **runtime)
@@ -137,13 +170,14 @@ def _write_stage(output: Path, index: int, plan: StagePlan) -> Path:
     return path
 
 
-def _stage_summary(curriculum: Curriculum, index: int, plan: StagePlan, file: Path, output: Path) -> dict:
+def _stage_summary(curriculum: Curriculum, index: int, plan: StagePlan, file: Path,
+                   named: Callable[[str | Path], str]) -> dict:
     spec = curriculum.stages[index]
-    per_source = [{"directory": _relative(Path(d), output), "weight": s.weight,
+    per_source = [{"directory": named(d), "weight": s.weight,
                    "samples": int(np.count_nonzero(plan.source == k)),
                    "tokens": int(plan.num_tokens[plan.source == k].sum())}
                   for k, (d, s) in enumerate(zip(plan.sources, spec.sources))]
-    return {"name": plan.name, "file": _relative(file, output), "samples": len(plan), "tokens": plan.tokens,
+    return {"name": plan.name, "file": named(file), "samples": len(plan), "tokens": plan.tokens,
             "epochs": spec.epochs, "token_budget": spec.tokens, "order": spec.order,
             "sort_by": spec.sort_by if spec.order == "sort" else None, "sources": per_source}
 

@@ -20,7 +20,7 @@ from fsspec import AbstractFileSystem
 from ltdata.atomic import remove, temporary_sibling
 from ltdata.cache import cache_root
 from ltdata.errors import SchemaError
-from ltdata.shards.reader import check_version
+from ltdata.shards.reader import check_version, read_manifest
 from ltdata.shards.schema import MANIFEST
 from ltdata.storage import info, is_remote, is_url, reporting, resolve, shown
 
@@ -51,6 +51,15 @@ def local_build(directory: str | os.PathLike, storage_options: Mapping[str, Any]
         with reporting(given):
             _fetch(fs, root, given, manifest, raw, entry, progress)
     return entry
+
+
+def build_manifest(directory: str | os.PathLike, storage_options: Mapping[str, Any] | None = None) -> dict:
+    """The version-checked manifest of a build at a path or URL; a URL's is read without fetching any shard."""
+    given = os.fspath(directory)
+    if not is_remote(given):
+        return read_manifest(local_build(given))
+    fs, root = resolve(given, storage_options)
+    return _parse(_manifest_bytes(fs, root.rstrip("/"), given, storage_options), given)
 
 
 def entry_for(url: str, manifest: dict) -> Path:

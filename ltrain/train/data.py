@@ -17,6 +17,9 @@ import torch
 
 from ltdata.errors import ConfigError, LtdataError
 from ltdata.shards.reader import read_manifest
+from ltdata.shards.remote import local_build
+from ltdata.storage import is_remote, shown
+from ltrain.train.distributed import Ranks, all_reduce_sum
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +36,25 @@ class DataInfo:
     tokenizer_hash: str
     added_tokens: list[str]
     token_descriptions: dict[str, str]
+
+
+def local_data(paths: list[str], ranks: Ranks, *, progress: bool) -> list[str]:
+    """`data` with each build at a URL replaced by its local copy in ltdata's cache, fetched once per machine:
+    local rank 0 fetches while the other ranks wait in a collective, then finds the copies already there.
+
+    Credentials come from the environment or a profile (AWS_*, GOOGLE_APPLICATION_CREDENTIALS, HF_TOKEN).
+    """
+    if not any(is_remote(p) for p in paths):
+        return list(paths)
+    fetched, error = None, None
+    if ranks.local_rank == 0:
+        try:
+            fetched = [str(local_build(p, progress=progress and ranks.main)) for p in paths]
+        except LtdataError as exc:
+            error = exc
+    if all_reduce_sum([float(error is not None)], ranks.device)[0]:
+        raise error or ConfigError(f"data: another process could not fetch {', '.join(map(shown, paths))}")
+    return fetched or [str(local_build(p)) for p in paths]
 
 
 def read_data_info(paths: list[str]) -> DataInfo:

@@ -12,7 +12,8 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ltdata.shards.reader import read_manifest
+from ltdata.shards.remote import build_manifest
+from ltdata.storage import is_url
 from ltrain.train.config import TrainConfig
 from ltrain.train.model import count_parameters, meta_model, model_config
 
@@ -118,15 +119,15 @@ def _row(label, stage, offload, params_off, states, gpu_total, cpu, activations)
 
 
 def mean_sample_tokens(data: list[str], curriculum: str | None = None) -> float | None:
-    """Mean tokens per sample over the build directories that exist, or over every sample a built
-    curriculum trains (None if there is none)."""
+    """Mean tokens per sample over the build directories that exist (a URL's manifest read in place), or
+    over every sample a built curriculum trains (None if there is none)."""
     tokens = rows = 0
     if curriculum is not None and (Path(curriculum) / "curriculum.json").exists():
         stages = json.loads((Path(curriculum) / "curriculum.json").read_text(encoding="utf-8"))["stages"]
         tokens, rows = sum(s["tokens"] for s in stages), sum(s["samples"] for s in stages)
     for path in data:
-        if (Path(path) / "manifest.json").exists():
-            counts = read_manifest(path)["counts"]
+        if is_url(path) or (Path(path) / "manifest.json").exists():
+            counts = build_manifest(path)["counts"]
             tokens, rows = tokens + counts["tokens"], rows + counts["records_written"]
     return tokens / rows if rows else None
 

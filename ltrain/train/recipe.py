@@ -23,7 +23,7 @@ from ltrain.train.checkpoint import (checkpoints, latest_checkpoint, load_state,
                                      save_checkpoint, step_dir)
 from ltrain.train.config import TrainConfig
 from ltrain.train.curriculum import describe, open_curriculum
-from ltrain.train.data import PlanSampler, StepSampler, build_loader, read_data_info, steps_per_epoch
+from ltrain.train.data import PlanSampler, StepSampler, build_loader, local_data, read_data_info, steps_per_epoch
 from ltrain.train.distributed import all_reduce_sum, init_distributed
 from ltrain.train.ds_config import deepspeed_config, torch_optimizer
 from ltrain.train.embeddings import prepare_embeddings
@@ -104,8 +104,9 @@ class Recipe:
         if cfg.curriculum is not None:
             self._setup_curriculum(split)
         else:
-            self.data = read_data_info(cfg.data)
-            self.dataset = ShardDataset(cfg.data, columns=MODEL_COLUMNS)
+            data = local_data(cfg.data, self.ranks, progress=cfg.progress)
+            self.data = read_data_info(data)
+            self.dataset = ShardDataset(data, columns=MODEL_COLUMNS)
             per_epoch = steps_per_epoch(len(self.dataset), cfg.global_batch(world))
             self.total_steps = cfg.max_steps if cfg.max_steps is not None else cfg.epochs * per_epoch
             self.sampler = StepSampler(self.dataset.lengths, seed=cfg.seed, total_steps=self.total_steps, **split)

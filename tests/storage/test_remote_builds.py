@@ -8,19 +8,25 @@ can be gone) and that a new fingerprint fetches again.
 from __future__ import annotations
 
 import json
+import shutil
 import uuid
 from pathlib import Path
 
 import pytest
+import torch
 from s3fs import S3FileSystem
 
 import ltdata
+from ltdata.cache import cache_root
 from ltdata.cli.main import main
 from ltdata.config import BuildConfig
+from ltdata.curriculum import Curriculum, build_curriculum, load_curriculum
 from ltdata.errors import SchemaError
 from ltdata.pipeline.build import build
-from ltdata.cache import cache_root
 from ltdata.shards.remote import local_build
+from ltrain.train.data import local_data, read_data_info
+from ltrain.train.distributed import Ranks
+from ltrain.train.plan import mean_sample_tokens
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 INPUTS = [str(DATA / "readers" / "bespoke.jsonl"), str(DATA / "malformed_bespoke.jsonl")]
@@ -135,3 +141,32 @@ def test_storage_failures_are_one_line(s3, url, capsys, command, tmp_path):
         assert (code, out) == (exit_code, ""), err
         assert err.startswith(f"ltdata: error: {where}") and needle in err and err.count("\n") == 1, err
         assert options["secret"] not in err
+
+
+@pytest.fixture
+def environment(s3, monkeypatch) -> None:
+    """Credentials the usual way, for readers that take no storage_options (a curriculum plan, ltrain --data)."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL", s3.endpoint)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", s3.options["key"])
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", s3.options["secret"])
+
+
+def test_a_curriculum_source_at_a_url_is_named_by_it(s3, local, url, cache, tmp_path, environment):
+    stage = {"name": "all", "sources": [{"shards": url}], "epochs": 1, "order": "as_is"}
+    plan = build_curriculum(Curriculum.from_dict({"output": str(tmp_path / "curriculum"), "stages": [stage]}),
+                            workers=1, processes=False, progress=False, storage_options=s3.options)
+    summary = json.loads((tmp_path / "curriculum" / "curriculum.json").read_text())
+    assert summary["tokenizer"] == f"{url}/tokenizer" and summary["stages"][0]["sources"][0]["directory"] == url
+    assert plan.stages[0].sources == (str(local_build(url, s3.options)),)
+    shutil.rmtree(cache)
+    again = load_curriculum(tmp_path / "curriculum")
+    assert again.stages[0].sources == plan.stages[0].sources and again.tokenizer == plan.tokenizer
+    assert len(again.stages[0]) == ltdata.load(local).num_rows
+
+
+def test_training_data_at_a_url_is_fetched_once_per_machine(s3, local, url, environment):
+    ranks = Ranks(rank=0, world_size=1, local_rank=0, device=torch.device("cpu"))
+    data = local_data([url, str(local)], ranks, progress=False)
+    assert data == [str(local_build(url)), str(local)]
+    assert read_data_info(data).tokenizer_hash == read_data_info([str(local)]).tokenizer_hash
+    assert mean_sample_tokens([url]) == mean_sample_tokens([str(local)])
