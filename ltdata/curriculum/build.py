@@ -71,7 +71,8 @@ def build_curriculum(curriculum: Curriculum, *, workers: int | None = None, proc
     files = [_write_stage(output, i, plan) for i, plan in enumerate(stages)]
     named = lambda path: _named(path, output, urls)   # noqa: E731
     summary = {"version": PLAN_VERSION, "seed": curriculum.seed, "tokenizer": named(tokenizer),
-               "stages": [_stage_summary(curriculum, i, plan, f, named) for i, (plan, f) in enumerate(zip(stages, files))]}
+               "stages": [_stage_summary(curriculum, i, plan, f, named)
+                          for i, (plan, f) in enumerate(zip(stages, files))]}
     write_json_atomic(output / PLAN_FILE, summary)
     return CurriculumPlan(output, stages, tokenizer, summary)
 

@@ -45,7 +45,7 @@ def local_build(directory: str | os.PathLike, storage_options: Mapping[str, Any]
     root = root.rstrip("/")
     raw = _manifest_bytes(fs, root, given, storage_options)
     manifest = _parse(raw, given)
-    entry = entry_for(given, manifest)
+    entry = _entry(given, manifest)
     if not _complete(entry):
         remove(entry)
         with reporting(given):
@@ -62,7 +62,7 @@ def build_manifest(directory: str | os.PathLike, storage_options: Mapping[str, A
     return _parse(_manifest_bytes(fs, root.rstrip("/"), given, storage_options), given)
 
 
-def entry_for(url: str, manifest: dict) -> Path:
+def _entry(url: str, manifest: dict) -> Path:
     """Where the copy of the build at `url` with this manifest lives (or will)."""
     fingerprint = manifest.get("fingerprint") or json.dumps(manifest, sort_keys=True)
     return cache_root() / BUILDS / _digest(shown(url).rstrip("/")) / _digest(fingerprint)
