@@ -168,6 +168,13 @@ class Cluster:
                     raise RuntimeError(f"workers did not connect (dead: {dead}); see their logs in {self.root}")
                 time.sleep(0.1)
 
+    def on_workers(self, function, *args) -> list:
+        """`function(*args)` run in every worker process (Dask's `Client.run`)."""
+        from distributed import Client
+
+        with Client(self.address, timeout="10s") as client:
+            return list(client.run(function, *args).values())
+
     def close(self) -> None:
         for worker in list(self.workers):
             self.kill(worker)

@@ -7,6 +7,7 @@ local single-process build of the same S3 input (so the `source` column, which n
 """
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -93,6 +94,8 @@ def test_a_cluster_builds_s3_input_into_s3_like_one_local_process(s3_env, cluste
     workers = [cluster.start_worker(), cluster.start_worker()]
     cluster.wait_for_workers(2)
     out = f"s3://{BUILDS}/plain"
+    if cluster.hidden is not None:
+        assert cluster.on_workers(os.path.exists, str(driver.directory)) == [False, False]
 
     done = driver.run(*FLAGS, "--scheduler", cluster.address, "--output", out)
 
@@ -119,7 +122,7 @@ def test_a_build_that_lost_a_worker_and_its_driver_resumes_without_rewriting_fin
     driver.kill(build)
     cluster.kill(slow[1])            # nothing still running can land on the store after this point
     done_before = finished(s3_env, "killed")
-    assert 3 <= len(done_before) < total and "manifest.json" not in keys(s3_env, "killed")
+    assert 3 <= len(done_before) < total and "manifest.json" not in keys(s3_env, "killed"), done_before
     before = versions(s3_env, "killed")
 
     cluster.start_worker(), cluster.start_worker()
