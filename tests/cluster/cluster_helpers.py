@@ -15,6 +15,7 @@ import sys
 import time
 import urllib.request
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import boto3
@@ -42,7 +43,9 @@ class Store:
         return {"AWS_ENDPOINT_URL": self.endpoint, "AWS_ACCESS_KEY_ID": self.key,
                 "AWS_SECRET_ACCESS_KEY": self.secret, "AWS_DEFAULT_REGION": "us-east-1"}
 
-    def client(self):
+    @cached_property
+    def s3(self):
+        """A boto3 S3 client with the builder's keys (made once: the tests poll the store)."""
         return boto3.client("s3", endpoint_url=self.endpoint, region_name="us-east-1",
                             aws_access_key_id=self.key, aws_secret_access_key=self.secret)
 
@@ -56,7 +59,7 @@ def open_store(endpoint: str) -> Store:
     iam.put_user_policy(UserName="builder", PolicyName="s3", PolicyDocument=json.dumps(ALLOW_ALL))
     key = iam.create_access_key(UserName="builder")["AccessKey"]
     store = Store(endpoint=endpoint, key=key["AccessKeyId"], secret=key["SecretAccessKey"])
-    s3 = store.client()
+    s3 = store.s3
     s3.create_bucket(Bucket=INPUTS)
     for path in sorted(SAMPLE.glob("*.json*")):
         s3.put_object(Bucket=INPUTS, Key=f"sample/{path.name}", Body=path.read_bytes())
@@ -100,19 +103,24 @@ def kill(process: subprocess.Popen) -> None:
 
 
 def start_scheduler(directory: Path, env: dict[str, str]) -> tuple[subprocess.Popen, str]:
-    """`dask scheduler` on a free port; its address, from the scheduler file it writes."""
+    """`dask scheduler` on a free port; its address, from the scheduler file it writes.
+
+    Should the test process die without its teardown, the scheduler closes after 10 idle minutes and
+    its workers 60 s later (`--death-timeout`), so nothing outlives a crashed session for long.
+    """
     scheduler_file = directory / "scheduler.json"
     command = [str(DASK), "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
                "--scheduler-file", str(scheduler_file), "--idle-timeout", "600s"]
     process = spawn(command, directory, env)
     deadline = time.time() + STARTUP_S
-    while not scheduler_file.exists():
-        if process.poll() is not None or time.time() > deadline:
-            kill(process)
-            raise RuntimeError(f"dask scheduler did not start; see {directory / 'process.log'}")
-        time.sleep(0.05)
-    time.sleep(0.05)        # the file appears whole in practice, but give its writer a moment to close it
-    return process, json.loads(scheduler_file.read_text())["address"]
+    while True:
+        try:
+            return process, json.loads(scheduler_file.read_text())["address"]
+        except (FileNotFoundError, ValueError, KeyError):         # not written yet, or not whole yet
+            if process.poll() is not None or time.time() > deadline:
+                kill(process)
+                raise RuntimeError(f"dask scheduler did not start; see {directory / 'process.log'}") from None
+            time.sleep(0.05)
 
 
 @dataclass

@@ -40,14 +40,17 @@ def cluster(store, tmp_path_factory) -> Iterator[Cluster]:
     """A scheduler with no workers yet; every process it or the test started is killed at the end."""
     root = Path(tempfile.mkdtemp(prefix="ltdata-cluster-"))
     (root / "scheduler").mkdir()
-    scheduler, address = start_scheduler(root / "scheduler", base_env(store, HOME=str(root / "scheduler")))
-    hidden = tmp_path_factory.getbasetemp() if can_hide_directories() else None
-    result = Cluster(address=address, base_env=base_env(store), root=root, hidden=hidden)
+    scheduler = result = None
     try:
+        scheduler, address = start_scheduler(root / "scheduler", base_env(store, HOME=str(root / "scheduler")))
+        hidden = tmp_path_factory.getbasetemp() if can_hide_directories() else None
+        result = Cluster(address=address, base_env=base_env(store), root=root, hidden=hidden)
         yield result
     finally:
-        result.close()
-        kill(scheduler)
+        if result is not None:
+            result.close()
+        if scheduler is not None:
+            kill(scheduler)
         for log in sorted(root.glob("*/process.log")):      # shown by pytest when the test failed
             print(f"--- {log.parent.name}\n" + "\n".join(log.read_text(errors="replace").splitlines()[-15:]))
         shutil.rmtree(root, ignore_errors=True)

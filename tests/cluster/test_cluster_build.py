@@ -48,13 +48,12 @@ def s3_env(store, tokenizer_store, monkeypatch) -> Store:
 
 def keys(store: Store, prefix: str) -> dict[str, dict]:
     """The objects under `s3://lt-builds/PREFIX/`, by name relative to it."""
-    pages = store.client().get_paginator("list_objects_v2").paginate(Bucket=BUILDS, Prefix=f"{prefix}/")
+    pages = store.s3.get_paginator("list_objects_v2").paginate(Bucket=BUILDS, Prefix=f"{prefix}/")
     return {item["Key"].removeprefix(f"{prefix}/"): item for page in pages for item in page.get("Contents", [])}
 
 
 def remote_files(store: Store, prefix: str) -> dict[str, bytes]:
-    s3 = store.client()
-    return {name: s3.get_object(Bucket=BUILDS, Key=f"{prefix}/{name}")["Body"].read()
+    return {name: store.s3.get_object(Bucket=BUILDS, Key=f"{prefix}/{name}")["Body"].read()
             for name in sorted(keys(store, prefix))}
 
 
@@ -69,7 +68,7 @@ def finished(store: Store, prefix: str) -> list[str]:
 
 def versions(store: Store, prefix: str) -> dict[str, list[str]]:
     """Every version ever written of each shard, newest first (the bucket keeps versions)."""
-    listing = store.client().list_object_versions(Bucket=BUILDS, Prefix=f"{prefix}/shard-")
+    listing = store.s3.list_object_versions(Bucket=BUILDS, Prefix=f"{prefix}/shard-")
     out: dict[str, list[str]] = {}
     for version in listing.get("Versions", []):
         out.setdefault(version["Key"].removeprefix(f"{prefix}/"), []).append(version["VersionId"])
@@ -81,7 +80,7 @@ def wait_until(condition, what: str, timeout: float = 120) -> None:
     while not condition():
         if time.time() > deadline:
             raise TimeoutError(what)
-        time.sleep(0.1)
+        time.sleep(0.25)
 
 
 def assert_same_build(store: Store, prefix: str, reference: Path) -> None:
@@ -141,7 +140,7 @@ def test_a_build_that_lost_a_worker_and_its_driver_resumes_without_rewriting_fin
 
 
 def test_overwrite_refuses_an_s3_prefix_that_is_not_an_ltdata_output(s3_env, capsys):
-    s3_env.client().put_object(Bucket=BUILDS, Key="foreign/notes.txt", Body=b"not a build")
+    s3_env.s3.put_object(Bucket=BUILDS, Key="foreign/notes.txt", Body=b"not a build")
     out = f"s3://{BUILDS}/foreign"
 
     code = main(["build", *FLAGS, "--output", out, "--overwrite", "--no-progress"])
