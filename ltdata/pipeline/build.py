@@ -19,8 +19,8 @@ from ltdata.config import BuildConfig
 from ltdata.errors import ConfigError
 from ltdata.pipeline.destination import Destination
 from ltdata.pipeline.executor import dask_client, run_tasks
-from ltdata.pipeline.output import (PLAN_FILE, REJECTS, SOURCES_DIR, check_plan, clean_working_files, finish,
-                                    manifest, prepare_output)
+from ltdata.pipeline.output import (PLAN_FILE, REJECTS, SOURCES_DIR, check_output, check_plan, clean_working_files,
+                                    clear_output, finish, manifest)
 from ltdata.pipeline.saved import saved_tokenizer
 from ltdata.pipeline.stages import Options, SplitterChoice
 from ltdata.pipeline.task import BuildJob, BuildTask, load_part, run_task
@@ -67,9 +67,13 @@ def build(source: Any = None, output: str | os.PathLike | None = None, config: B
     memory = source is not None and is_memory_source(source)
     cfg = _configure(config, None if memory else source, output, overrides)
     out = Destination.of(cfg.output, cfg.storage_options)
-    prepare_output(out, cfg)
-
-    plan = _plan_memory(source, out, cfg) if memory else _plan_files(cfg.input or [str(SAMPLE_DATA)], cfg)
+    check_output(out, cfg)
+    if memory:                      # the records are staged under the output
+        clear_output(out, cfg)
+        plan = _plan_memory(source, out, cfg)
+    else:                           # inputs that cannot be planned leave the output as it was
+        plan = _plan_files(cfg.input or [str(SAMPLE_DATA)], cfg)
+        clear_output(out, cfg)
     # the cluster starts first: its worker processes start while the driver prepares the tokenizer
     with dask_client(workers=cfg.workers, processes=cfg.processes, scheduler=cfg.scheduler,
                      preload=WORKER_PRELOAD, tasks=len(plan.tasks)) as client, \

@@ -12,9 +12,12 @@ from __future__ import annotations
 import logging
 import os
 from contextlib import contextmanager
-from typing import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Callable, Iterator, Sequence
 
 from ltdata.errors import ConfigError
+
+if TYPE_CHECKING:
+    from distributed import Client
 
 
 @contextmanager

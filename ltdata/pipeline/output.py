@@ -30,21 +30,31 @@ SOURCES_DIR = ".sources"    # in-memory records staged for the workers; removed 
 
 
 def prepare_output(output: Destination, cfg: BuildConfig) -> None:
+    check_output(output, cfg)
+    clear_output(output, cfg)
+
+
+def check_output(output: Destination, cfg: BuildConfig) -> None:
+    """Refuse an output that holds something, unless the user asked to resume or overwrite; change nothing."""
     exists = not output.is_empty()
     marked = exists and (output.exists(MANIFEST) or output.exists(PLAN_FILE))
     where = output.shown_as
-    if exists and cfg.overwrite:
-        if not marked:
-            raise ConfigError(f"overwrite: {where} is not empty and does not look like an ltdata output "
-                              f"(no {MANIFEST}); remove it yourself if it should go")
-        output.remove_all()
-    elif exists and not cfg.resume:
+    if exists and cfg.overwrite and not marked:
+        raise ConfigError(f"overwrite: {where} is not empty and does not look like an ltdata output "
+                          f"(no {MANIFEST}); remove it yourself if it should go")
+    if exists and not cfg.overwrite and not cfg.resume:
         raise ConfigError(f"output: {where} is not empty; use --resume to finish an interrupted build "
                           f"or --overwrite to replace it")
-    elif cfg.resume and exists and not marked:
+    if cfg.resume and exists and not marked:
         raise ConfigError(f"resume: {where} holds no interrupted ltdata build")
-    if not output.remote:
-        output.local_path.mkdir(parents=True, exist_ok=True)
+
+
+def clear_output(output: Destination, cfg: BuildConfig) -> None:
+    """Delete the build being overwritten, and temporaries a crashed run left; the directory itself appears
+    with the first file written."""
+    if cfg.overwrite:
+        output.remove_all()
+    elif not output.remote and output.local_path.is_dir():
         for stale in output.local_path.glob(".*.tmp-*"):
             remove(stale)
 

@@ -115,6 +115,18 @@ def test_non_empty_output_is_refused_and_overwrite_only_deletes_ltdata_outputs(s
     assert (stranger / "thesis.tex").read_text() == "precious"
 
 
+def test_inputs_that_cannot_be_planned_change_no_output(sample_build, tmp_path):
+    missing = str(tmp_path / "missing.jsonl")
+    cfg = BuildConfig(input=[missing], output=str(tmp_path / "new"), processes=False, progress=False)
+    with pytest.raises(ConfigError, match="missing.jsonl"):
+        build(cfg)
+    assert not (tmp_path / "new").exists()
+    before = shard_bytes(sample_build)
+    with pytest.raises(ConfigError, match="missing.jsonl"):
+        build(cfg.replace(output=str(sample_build), overwrite=True))
+    assert shard_bytes(sample_build) == before and (sample_build / "manifest.json").is_file()
+
+
 def test_resume_of_a_finished_build_is_a_no_op_and_a_changed_plan_is_refused(sample_build):
     before = shard_bytes(sample_build)
     cfg = BuildConfig(input=[str(BESPOKE)], output=str(sample_build), processes=False, progress=False,
