@@ -63,3 +63,12 @@ def tokenizer_store(tmp_path, monkeypatch) -> Path:
     """A private tokenizer store (`$LTDATA_CACHE`) under tmp_path, so builds never touch the user's cache."""
     monkeypatch.setenv("LTDATA_CACHE", str(tmp_path / "cache"))
     return tmp_path
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint():
+    """The session's one S3 endpoint (`s3_endpoint.Endpoint`): tests that need S3 share it, in their own buckets."""
+    from s3_endpoint import running_endpoint
+
+    with running_endpoint() as endpoint:
+        yield endpoint

@@ -13,25 +13,28 @@ import signal
 import subprocess
 import sys
 import time
-import urllib.request
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
 import boto3
 
+from s3_endpoint import Endpoint
+
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO / "ltdata" / "sample_data"
 PLUGINS = REPO / "tests" / "plugins"
 DASK = Path(sys.executable).with_name("dask")
-INPUTS, BUILDS = "lt-data", "lt-builds"          # buckets: the sample data; builds (versioned)
-ALLOW_ALL = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}
+INPUTS, BUILDS = "cluster-data", "cluster-builds"      # buckets: the sample data; builds (versioned)
 STARTUP_S = 60
 
 
 @dataclass(frozen=True)
 class Store:
-    """moto's S3 server: `s3://lt-data/sample/` holds the bundled sample data; `lt-builds` keeps versions."""
+    """The session's S3 endpoint as a cluster sees it.
+
+    `s3://cluster-data/sample/` holds the bundled sample data; `cluster-builds` keeps every version.
+    """
 
     endpoint: str
     key: str
@@ -50,15 +53,10 @@ class Store:
                             aws_access_key_id=self.key, aws_secret_access_key=self.secret)
 
 
-def open_store(endpoint: str) -> Store:
-    """Turn on moto's IAM checks, make the one user allowed to do anything, upload the sample data."""
-    check_credentials_after(endpoint, 3)          # the three IAM calls below; every later request is checked
-    iam = boto3.client("iam", endpoint_url=endpoint, region_name="us-east-1",
-                       aws_access_key_id="setup", aws_secret_access_key="setup")
-    iam.create_user(UserName="builder")
-    iam.put_user_policy(UserName="builder", PolicyName="s3", PolicyDocument=json.dumps(ALLOW_ALL))
-    key = iam.create_access_key(UserName="builder")["AccessKey"]
-    store = Store(endpoint=endpoint, key=key["AccessKeyId"], secret=key["SecretAccessKey"])
+def open_store(endpoint: Endpoint) -> Store:
+    """The builder's keys on the session's S3 endpoint; the sample data uploaded, a versioned bucket for builds."""
+    store = Store(endpoint=endpoint.url, key=endpoint.allowed["AccessKeyId"],
+                  secret=endpoint.allowed["SecretAccessKey"])
     s3 = store.s3
     s3.create_bucket(Bucket=INPUTS)
     for path in sorted(SAMPLE.glob("*.json*")):
@@ -66,13 +64,6 @@ def open_store(endpoint: str) -> Store:
     s3.create_bucket(Bucket=BUILDS)
     s3.put_bucket_versioning(Bucket=BUILDS, VersioningConfiguration={"Status": "Enabled"})
     return store
-
-
-def check_credentials_after(endpoint: str, requests: float) -> None:
-    """Let the next `requests` requests through unchecked, then check every one (`inf`: never check)."""
-    request = urllib.request.Request(f"{endpoint}/moto-api/reset-auth", data=str(requests).encode(), method="POST",
-                                     headers={"Content-Type": "text/plain"})
-    urllib.request.urlopen(request).read()
 
 
 def base_env(store: Store, **extra: str) -> dict[str, str]:

@@ -9,30 +9,20 @@ unnamed but unreachable. The store is moto's S3 server with IAM checks on: only 
 """
 from __future__ import annotations
 
-import logging
 import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from moto.server import ThreadedMotoServer
 
-from cluster_helpers import (Cluster, Driver, Store, base_env, can_hide_directories, check_credentials_after, kill,
+from cluster_helpers import (Cluster, Driver, Store, base_env, can_hide_directories, kill,
                              open_store, start_scheduler)
 
 
 @pytest.fixture(scope="session")
-def store() -> Iterator[Store]:
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)      # not a line per request in failure reports
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    try:
-        yield open_store(f"http://{host}:{port}")
-    finally:
-        check_credentials_after(f"http://{host}:{port}", float("inf"))
-        server.stop()
+def store(s3_endpoint) -> Store:
+    return open_store(s3_endpoint)
 
 
 @pytest.fixture

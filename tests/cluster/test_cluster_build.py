@@ -1,7 +1,7 @@
 """`ltdata build` on a real cluster of separate processes whose only shared storage is S3.
 
 The driver (`ltdata build --scheduler ...`, its own process) and the workers share no directory: inputs
-come from `s3://lt-data/`, the shards, part files and tokenizer go to `s3://lt-builds/`, and the workers
+come from `s3://cluster-data/`, the shards, part files and tokenizer go to `s3://cluster-builds/`, and the workers
 learn the endpoint and keys from their own environment. Every build is compared byte for byte with one
 local single-process build of the same S3 input (so the `source` column, which names the URL, matches).
 """
@@ -15,9 +15,9 @@ import pytest
 
 import ltdata
 from ltdata.cli.main import main
-from cluster_helpers import BUILDS, PLUGINS, Store
+from cluster_helpers import BUILDS, INPUTS, PLUGINS, Store
 
-INPUT = "s3://lt-data/sample/*.jsonl"       # 40 + 10 records: ten tasks of five
+INPUT = f"s3://{INPUTS}/sample/*.jsonl"       # 40 + 10 records: ten tasks of five
 FLAGS = ["--input", INPUT, "--splitter", "slow_splitter:SlowThoughtSplitter", "--shard-size", "5",
          "--max-length", "none"]
 SLOW = "0.3"                                # seconds per record in the slow splitter: tasks of ~2 s
