@@ -10,7 +10,7 @@ import os
 import shutil
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 
 def temporary_sibling(path: Path) -> Path:
@@ -28,6 +28,21 @@ def publish(temporary: Path, path: Path) -> None:
     if temporary.is_dir() and path.is_dir():
         shutil.rmtree(path)
     os.replace(temporary, path)
+
+
+def publish_once(temporary: Path, path: Path, *, complete: Callable[[Path], bool]) -> None:
+    """Move a finished directory into place, unless another process already published a complete one.
+
+    For shared caches whose entries are named by their content (a tokenizer store entry, a fetched
+    build): whoever renames first wins and later identical copies are dropped, so an entry is never
+    replaced while another process reads it.
+    """
+    try:
+        os.rename(temporary, path)
+    except OSError:
+        if not complete(path):
+            raise
+        remove(temporary)
 
 
 def remove(path: Path) -> None:

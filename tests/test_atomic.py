@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from ltdata.atomic import atomic_path, atomic_write_text
+from ltdata.atomic import atomic_path, atomic_write_text, publish_once
 
 
 def test_success_replaces_an_existing_file_and_leaves_no_temporary(tmp_path):
@@ -42,3 +42,16 @@ def test_a_directory_replaces_the_previous_one_whole(tmp_path):
         (temporary / "model.bin").write_text("new")
     assert sorted(p.name for p in target.iterdir()) == ["model.bin"]
     assert [p.name for p in tmp_path.iterdir()] == ["step-000010"]
+
+
+def test_publish_once_keeps_the_first_complete_copy(tmp_path):
+    first, second, entry = tmp_path / "a", tmp_path / "b", tmp_path / "entry"
+    for directory, text in ((first, "first"), (second, "second")):
+        directory.mkdir()
+        (directory / "f").write_text(text)
+    publish_once(first, entry, complete=lambda p: (p / "f").is_file())
+    publish_once(second, entry, complete=lambda p: (p / "f").is_file())
+    assert (entry / "f").read_text() == "first" and not first.exists() and not second.exists()
+    second.mkdir()
+    with pytest.raises(OSError):
+        publish_once(second, entry, complete=lambda p: False)

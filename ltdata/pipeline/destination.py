@@ -140,11 +140,7 @@ class Destination:
     def remove(self, name: str) -> None:
         """Delete a file, or everything under a directory name; nothing there is fine."""
         if not self.remote:
-            target = self.local_path / name
-            if target.is_dir():
-                shutil.rmtree(target)
-            else:
-                target.unlink(missing_ok=True)
+            remove(self.local_path / name)
             return
         fs, path = self._remote(name)
         with reporting(self.join(name)):
@@ -156,7 +152,4 @@ class Destination:
 
     def remove_all(self) -> None:
         """Delete the whole directory (an ltdata output being overwritten)."""
-        if not self.remote:
-            shutil.rmtree(self.local_path, ignore_errors=True)
-            return
         self.remove("")

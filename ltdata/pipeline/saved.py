@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
+from ltdata.atomic import publish_once
 from ltdata.cache import cache_root
 from ltdata.config import BuildConfig
 from ltdata.sequence import codec, prepare, special_tokens, template
@@ -64,7 +65,7 @@ def saved_tokenizer(cfg: BuildConfig, scratch: Path) -> SavedTokenizer:
         temporary = entry.with_name(f".{entry.name}.tmp-{uuid.uuid4().hex}")
         try:
             _write(current, temporary)
-            _publish(temporary, entry)
+            publish_once(temporary, entry, complete=lambda found: (found / FACTS).is_file())
             found = _read(entry, cfg)
             if found is not None:
                 return found
@@ -100,16 +101,6 @@ def _write(current, directory: Path) -> None:
     directory.mkdir(parents=True)
     facts = _save(current, directory / SAVED_DIR)
     (directory / FACTS).write_text(json.dumps(facts, indent=1) + "\n", encoding="utf-8")
-
-
-def _publish(temporary: Path, entry: Path) -> None:
-    """Rename into place; a concurrent build that got there first wins (same content)."""
-    try:
-        os.rename(temporary, entry)
-    except OSError:
-        if not (entry / FACTS).is_file():
-            raise
-        shutil.rmtree(temporary, ignore_errors=True)
 
 
 def _save(current, directory: Path) -> dict:

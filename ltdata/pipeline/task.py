@@ -16,7 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from ltdata.atomic import atomic_path
+from ltdata.atomic import publish_once, remove, temporary_sibling
 from ltdata.pipeline.destination import Destination
 from ltdata.pipeline.tokenizer import TOKENIZER_DIR
 from ltdata.pipeline.stages import Options, Rejects, SplitterChoice, TaskResult, lay_out, split_records
@@ -70,9 +70,13 @@ def _tokenizer_here(job: BuildJob) -> str:
     if not job.output.remote:
         return job.output.join(TOKENIZER_DIR)
     local = Path(tempfile.gettempdir()) / f"ltdata-tokenizer-{job.key.removeprefix('sha256:')[:32]}"
-    if not local.is_dir():
-        with atomic_path(local) as temporary:
+    if not local.is_dir():            # worker processes on one machine may fetch it at once: the first copy stays
+        temporary = temporary_sibling(local)
+        try:
             job.output.get_tree(TOKENIZER_DIR, temporary)
+            publish_once(temporary, local, complete=Path.is_dir)
+        finally:
+            remove(temporary)
     return str(local)
 
 

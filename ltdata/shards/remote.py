@@ -17,7 +17,7 @@ from typing import Any
 
 from fsspec import AbstractFileSystem
 
-from ltdata.atomic import remove, temporary_sibling
+from ltdata.atomic import publish_once, remove, temporary_sibling
 from ltdata.cache import cache_root
 from ltdata.errors import SchemaError
 from ltdata.shards.reader import check_version, read_manifest
@@ -133,15 +133,6 @@ def _fetch(fs: AbstractFileSystem, root: str, url: str, manifest: dict, raw: byt
                         sink.write(chunk)
                         bar.update(len(chunk))
         (temporary / MANIFEST).write_bytes(raw)
-        _publish(temporary, entry)
+        publish_once(temporary, entry, complete=_complete)
     finally:
         remove(temporary)
-
-
-def _publish(temporary: Path, entry: Path) -> None:
-    """Rename into place; a process that fetched the same build first wins (same fingerprint, same bytes)."""
-    try:
-        os.rename(temporary, entry)
-    except OSError:
-        if not _complete(entry):
-            raise
