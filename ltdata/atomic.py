@@ -57,14 +57,16 @@ def remove(path: Path) -> None:
 def atomic_path(path: str | Path) -> Iterator[Path]:
     """Yield a temporary sibling to write (a file, or a directory you create); publish it on success.
 
-    If the block raises, the temporary is removed and `path` keeps what it held before.
+    If the block raises, the temporary is removed and `path` keeps what it held before; if the block
+    writes nothing (or deletes what it wrote), nothing is published.
     """
     path = Path(path)
     temporary = temporary_sibling(path)
     remove(temporary)
     try:
         yield temporary
-        publish(temporary, path)
+        if temporary.exists():
+            publish(temporary, path)
     finally:
         remove(temporary)
 

@@ -55,3 +55,12 @@ def test_publish_once_keeps_the_first_complete_copy(tmp_path):
     second.mkdir()
     with pytest.raises(OSError):
         publish_once(second, entry, complete=lambda p: False)
+
+
+def test_a_block_that_writes_nothing_publishes_nothing(tmp_path):
+    target = tmp_path / "out.txt"
+    target.write_text("old")
+    with atomic_path(target) as temporary:
+        temporary.write_text("new")
+        temporary.unlink()
+    assert target.read_text() == "old" and [p.name for p in tmp_path.iterdir()] == ["out.txt"]

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ltdata.atomic import atomic_path, publish, remove, temporary_sibling
+from ltdata.atomic import atomic_path, remove
 from ltdata.pipeline.stages import Options
 from ltdata.storage import check_writable, is_remote, reporting, resolve, shown
 
@@ -98,15 +98,9 @@ class Destination:
         A file the block deletes (or never writes) is not published.
         """
         if not self.remote:
-            final = self.local_path / name
-            final.parent.mkdir(parents=True, exist_ok=True)
-            temporary = temporary_sibling(final)
-            try:
+            (self.local_path / name).parent.mkdir(parents=True, exist_ok=True)
+            with atomic_path(self.local_path / name) as temporary:
                 yield temporary
-                if temporary.exists():
-                    publish(temporary, final)
-            finally:
-                remove(temporary)
             return
         with tempfile.TemporaryDirectory(prefix="ltdata-") as scratch:
             temporary = Path(scratch) / Path(name).name
@@ -123,10 +117,10 @@ class Destination:
                 shutil.copytree(local, temporary)
             return
         self.remove(name)
-        for file in sorted(p for p in local.rglob("*") if p.is_file()):
-            fs, path = self._remote(f"{name}/{file.relative_to(local).as_posix()}")
-            with reporting(self.join(name)):
-                fs.put_file(str(file), path)
+        fs, root = self._remote(name)
+        with reporting(self.join(name)):
+            for file in sorted(p for p in local.rglob("*") if p.is_file()):
+                fs.put_file(str(file), f"{root}/{file.relative_to(local).as_posix()}")
 
     def get_tree(self, name: str, local: Path) -> None:
         """Copy the files under `name` into the local directory `local`."""
