@@ -18,7 +18,7 @@ from ltdata.pipeline.destination import Destination
 from ltdata.pipeline.stages import Rejects, TaskResult
 from ltdata.pipeline.task import PARTS_DIR
 from ltdata.pipeline.tokenizer import TOKENIZER_DIR
-from ltdata.shards.reader import check_version
+from ltdata.shards.remote import build_manifest
 from ltdata.shards.schema import MANIFEST, SCHEMA_VERSION
 
 if TYPE_CHECKING:
@@ -63,8 +63,7 @@ def check_plan(output: Destination, cfg: BuildConfig, fingerprint: str) -> dict 
     """A resumed build must be the same plan; returns the manifest when that plan already finished."""
     if cfg.resume:
         if output.exists(MANIFEST):
-            previous = json.loads(output.read_text(MANIFEST))
-            check_version(previous.get("schema_version"), where=output.join(MANIFEST))
+            previous = build_manifest(output.url, output.storage_options.to_dict())
             if previous.get("fingerprint") == fingerprint:
                 return previous
             recorded = previous.get("fingerprint")
